@@ -1,0 +1,62 @@
+# Two commands on a fresh machine:  make book  (build the website)  and  make test  (run every test).
+# Both create the virtual environment .venv and seed the data cache first.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BOOK_FLAGS := --all -W -n --keep-going
+SHARED_DATA ?= ../shared/data
+
+# TensorFlow's start-up noise stays off the pages and the test output.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help setup data book test lab lint strip checked-outputs browser clean
+
+help:
+	@echo "make book    set up .venv and build the website into _build/html"
+	@echo "make test    set up .venv and run every test (unit, lint, notebooks, website)"
+	@echo "make lab     open Jupyter Lab in the course environment"
+	@echo "make lint    ruff on utils/, tests/, benchmarks/, tools/ and the notebooks"
+	@echo "make checked-outputs NB=chapters/NN_x.ipynb   refresh a notebook's checked outputs"
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+data: setup
+	$(PY) -m utils.data --seed-from $(SHARED_DATA)
+
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the website test"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	else echo "chromium is not installed: the website test will be skipped (sudo apt-get install chromium)"; fi
+
+book: data
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+
+test: data browser
+	$(PY) -m pytest
+
+lab: data
+	$(VENV)/bin/jupyter lab
+
+lint: setup
+	$(VENV)/bin/ruff check utils tests benchmarks tools chapters
+
+strip: setup
+	$(PY) tools/notebook_outputs.py strip chapters/*.ipynb
+
+checked-outputs: data
+	$(PY) tools/notebook_outputs.py refresh $(NB)
+
+clean:
+	rm -rf _build

@@ -1,0 +1,132 @@
+"""Course-wide consistency: table of contents, chapter shape, stored outputs, offline rules."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml (root included), without extension."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def markdown(path: Path) -> str:
+    return "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+
+
+def code(path: Path) -> str:
+    return "\n".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebook under chapters/"
+
+
+def test_every_chapter_is_in_the_toc_and_every_entry_exists():
+    entries = toc_files()
+    for nb in CHAPTERS:
+        stem = nb.relative_to(ROOT).with_suffix("").as_posix()
+        assert stem in entries, f"{stem} is not in _toc.yml"
+    for entry in entries:
+        candidates = [ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb")]
+        assert any(p.is_file() for p in candidates), f"_toc.yml names {entry}, which does not exist"
+    assert len(entries) == len(set(entries)), "a file appears twice in _toc.yml"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_the_course_shape(nb):
+    first = cells(nb)[0]
+    assert first["cell_type"] == "markdown", "the first cell must be the title"
+    assert re.search(r"^\(ch-[a-z0-9-]+\)=\s*\n# \S", source(first), re.M), (
+        "the first cell must be a `(ch-slug)=` label followed by a `# Title`"
+    )
+    text = markdown(nb)
+    for heading in ("## What you will learn", "## Summary", "## Exercises"):
+        assert heading in text, f"missing section {heading!r}"
+    assert text.index("## Summary") < text.index("## Exercises")
+    exercises = re.findall(r"```\{exercise\}\s*\n:label: (\S+)", text)
+    assert exercises, "no {exercise} directive"
+    for label in exercises:
+        assert re.search(r"```\{solution\} " + re.escape(label) + r"\s*\n:class: dropdown", text), (
+            f"exercise {label} has no hidden solution (`{{solution}} {label}` with `:class: dropdown`)"
+        )
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_only_checked_cells_store_outputs(nb):
+    for i, cell in enumerate(cells(nb)):
+        if cell["cell_type"] != "code" or not cell.get("outputs"):
+            continue
+        checked = "NBVAL_CHECK_OUTPUT" in source(cell) or "nbval-check-output" in cell.get(
+            "metadata", {}
+        ).get("tags", [])
+        assert checked, f"cell {i} stores outputs but is not a checked cell: run `make strip`"
+
+
+FORBIDDEN_IN_CODE = {
+    r"\bsys\.path\b": "no sys.path tricks: utils is installed by the set-up",
+    r"['\"](/home/|/root/|/work/|/tmp/|/Users/|[A-Za-z]:\\\\)": "no absolute paths",
+    r"\b(urlopen|urlretrieve|requests\.get|wget|curl)\b": "downloads only through utils.data",
+    r"https?://": "no URLs in code: corpora come from utils.data",
+    r"pip install": "no installs in notebooks",
+    r"input_shape\s*=": "use keras.Input instead of input_shape= (deprecated in Keras 3)",
+    r"verbose\s*=\s*1\b": "Keras progress bars render as boxes on a page: use verbose=0 or 2",
+}
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_code_follows_the_offline_rules(nb):
+    text = code(nb)
+    for pattern, why in FORBIDDEN_IN_CODE.items():
+        match = re.search(pattern, text)
+        assert not match, f"{why} (found {match.group(0)!r})"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_sets_seed_and_style(nb):
+    text = code(nb)
+    assert "set_seed(" in text, "seed the run with utils.set_seed"
+    assert "use_book_style()" in text, "use the book's figure style"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_metadata_is_plain(nb):
+    meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
+    assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_citations_exist_in_the_bibliography():
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"@\w+\{([^,]+),", bib))
+    pages = [*CHAPTERS, *(ROOT / "appendices").glob("*.md"), ROOT / "intro.md"]
+    for page in pages:
+        text = markdown(page) if page.suffix == ".ipynb" else page.read_text(encoding="utf-8")
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
+            for key in group.split(","):
+                assert key.strip() in keys, f"{page.name} cites {key!r}, not in references.bib"

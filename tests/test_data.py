@@ -1,0 +1,129 @@
+"""Tests of utils.data: checksums, the offline cache, cleaning and vocabularies."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from utils import data
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    """An empty cache folder, used instead of the repository's data/."""
+    monkeypatch.setenv("SEQUENCE_MODELS_DATA", str(tmp_path))
+    return tmp_path
+
+
+def test_cached_corpora_match_their_checksums():
+    for name, corpus in data.CORPORA.items():
+        path = data.corpus_path(name)
+        assert data.sha256_of(path) == corpus.sha256, name
+
+
+def test_wonderland_has_the_documented_length_and_no_licence_header():
+    text = data.load_text("wonderland")
+    assert len(text) == 144600
+    assert "Project Gutenberg" not in text[:2000]
+    assert text.rstrip().endswith("THE END")
+
+
+def test_corrupted_corpus_is_detected_and_explained(tmp_cache):
+    shutil.copyfile(_repo_copy("wonderland"), tmp_cache / "wonderland.txt")
+    with open(tmp_cache / "wonderland.txt", "a", encoding="utf-8") as f:
+        f.write("tampered")
+    with pytest.raises(data.CorpusChecksumError) as info:
+        data.corpus_path("wonderland")
+    message = str(info.value)
+    assert "wonderland.txt" in message
+    assert data.CORPORA["wonderland"].sha256 in message
+    assert "make data" in message
+
+
+def test_missing_corpus_offline_gives_a_clear_error(tmp_cache, monkeypatch):
+    import pooch
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(data.CorpusDownloadError) as info:
+        data.corpus_path("tinyshakespeare")
+    assert "tinyshakespeare.txt" in str(info.value)
+    assert str(tmp_cache) in str(info.value)
+
+
+def test_seed_cache_copies_only_verified_files(tmp_cache, tmp_path_factory):
+    source = tmp_path_factory.mktemp("shared")
+    shutil.copyfile(_repo_copy("wonderland"), source / "wonderland.txt")
+    (source / "tinyshakespeare.txt").write_text("not the real file")
+    assert data.seed_cache(source) == ["wonderland"]
+    assert (tmp_cache / "wonderland.txt").is_file()
+    assert not (tmp_cache / "tinyshakespeare.txt").exists()
+    assert data.load_text("wonderland").startswith("[Illustration]")
+
+
+def test_unknown_corpus_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="tinyshakespeare"):
+        data.corpus_path("moby-dick")
+
+
+def test_fold_to_ascii_keeps_apostrophes_and_quotes():
+    assert data.fold_to_ascii("alice\u2019s \u201cdear\u201d \u2014 ok") == "alice's \"dear\" -- ok"
+    assert data.fold_to_ascii("caf\u00e9 \u4e2d") == "cafe "
+    assert data.fold_to_ascii("\u4e2d", replacement="?") == "?"
+    with pytest.raises(TypeError):
+        data.fold_to_ascii(b"bytes")
+
+
+def test_load_text_preprocessing_like_the_source_tutorial():
+    text = data.load_text("wonderland", ascii=True, lower=True, join_lines=True)
+    assert text == text.lower()
+    assert "\n" not in text
+    assert all(ord(c) < 128 for c in text)
+    assert "alice's" in text
+
+
+def test_split_text_is_by_position():
+    train, val = data.split_text("abcdefghij", val_fraction=0.2)
+    assert (train, val) == ("abcdefgh", "ij")
+    with pytest.raises(ValueError, match="val_fraction"):
+        data.split_text("abc", val_fraction=1.5)
+    with pytest.raises(ValueError, match="at least 2"):
+        data.split_text("a")
+
+
+def test_vocabulary_is_sorted_and_round_trips():
+    vocab = data.Vocabulary.from_text("hello world")
+    assert vocab.symbols == sorted(set("hello world"))
+    ids = vocab.encode("hold")
+    assert ids.dtype == np.int32
+    assert vocab.decode(ids) == "hold"
+    assert data.Vocabulary.from_json(vocab.to_json()).symbols == vocab.symbols
+    assert "h" in vocab and "z" not in vocab
+
+
+def test_vocabulary_names_unknown_symbols():
+    vocab = data.Vocabulary.from_text("abc")
+    with pytest.raises(KeyError, match="'x'"):
+        vocab.encode("abxcx")
+    with pytest.raises(KeyError, match="id 7"):
+        vocab.decode([0, 7])
+    with pytest.raises(ValueError, match="empty"):
+        data.Vocabulary([])
+    with pytest.raises(ValueError, match="distinct"):
+        data.Vocabulary(["a", "a"])
+
+
+def test_vocabulary_of_words():
+    vocab = data.Vocabulary.from_text("the cat saw the dog".split())
+    assert vocab.symbols == ["cat", "dog", "saw", "the"]
+    assert vocab.encode(["the", "dog"]).tolist() == [3, 1]
+
+
+def _repo_copy(name):
+    """The verified corpus file from the repository's cache (seeded by `make data`)."""
+    from pathlib import Path
+
+    repo_data = Path(data.__file__).resolve().parent.parent / "data"
+    return repo_data / data.CORPORA[name].filename

@@ -1,0 +1,45 @@
+"""Tests of the package itself: set_seed, and that importing it stays light."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import utils
+
+
+def test_set_seed_makes_numpy_and_random_repeat():
+    import random
+
+    utils.set_seed(3)
+    first = (random.random(), np.random.rand())
+    utils.set_seed(3)
+    assert (random.random(), np.random.rand()) == first
+
+
+def test_set_seed_makes_keras_initialisers_repeat():
+    keras = pytest.importorskip("keras")
+    utils.set_seed(1)
+    a = keras.layers.Dense(3)
+    a.build((None, 2))
+    utils.set_seed(1)
+    b = keras.layers.Dense(3)
+    b.build((None, 2))
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises((TypeError, ValueError), match="seed"):
+        utils.set_seed(bad)
+
+
+@pytest.mark.parametrize(
+    "module", ["utils", "utils.data", "utils.ngram", "utils.numpy_rnn", "utils.gradcheck"]
+)
+def test_numpy_only_modules_do_not_import_tensorflow(module):
+    code = f"import sys, {module}; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
