@@ -1,0 +1,297 @@
+"""Tests of utils.ngram: normalisation, agreement with a naive reference, unknown tokens, CLI."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from utils.ngram import SMOOTHINGS, NGramLM, _modified_discounts, main
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a cat and a dog met on a mat."
+
+
+# ------------------------------------------------------------------------------------------
+# a naive, dictionary-based reference of the same formulas (slow, obviously correct)
+def reference_prob(lm: NGramLM, train, token, context) -> float:
+    """p(token | context) computed from Python dicts, for the model's smoothing and discounts."""
+    train = list(train)
+    vocab = sorted(set(train))
+    V = len(vocab) + 1
+    n = lm.order
+    context = tuple(context)[max(0, len(context) - (n - 1)):]
+    raw = [Counter() for _ in range(n)]  # raw[j][(h, w)] with len(h) == j
+    left = [defaultdict(set) for _ in range(n)]  # left[j][(h, w)] = distinct tokens before h w
+    for t in range(len(train)):
+        for j in range(min(t, n - 1) + 1):
+            key = (tuple(train[t - j:t]), train[t])
+            raw[j][key] += 1
+            if t - j - 1 >= 0:
+                left[j][key].add(train[t - j - 1])
+    longest = len(context)
+    p = 1.0 / V
+    for j in range(longest + 1):
+        h = context[len(context) - j:] if j else ()
+        if lm.smoothing == "kneser-ney" and j < n - 1:
+            counts = {k: len(v) for k, v in left[j].items() if k[0] == h}
+        else:
+            counts = {k: c for k, c in raw[j].items() if k[0] == h}
+        total = sum(counts.values())
+        c = counts.get((h, token), 0)
+        if lm.smoothing == "add-k":
+            if j == longest:
+                p = (c + lm.k) / (total + lm.k * V)
+            continue
+        if total == 0:
+            continue
+        if lm.smoothing == "mle":
+            p = c / total
+        elif lm.smoothing == "interpolated":
+            distinct = sum(1 for v in counts.values() if v > 0)
+            p = (c + distinct * p) / (total + distinct)
+        else:
+            D = lm._levels[j].discounts
+
+            def disc(x, D=D):
+                return 0.0 if x == 0 else min(x, D[min(x, 3) - 1])
+
+            gamma = sum(disc(v) for v in counts.values())
+            p = (c - disc(c) + gamma * p) / total
+    return p
+
+
+@pytest.mark.parametrize("smoothing", SMOOTHINGS)
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_matches_naive_reference(smoothing, order):
+    lm = NGramLM(order, smoothing=smoothing, k=0.5).fit(TEXT)
+    for ctx in ["", "t", "th", "the", "he c", "xyz", " a", "zzz t"]:
+        for tok in sorted(set(TEXT)):
+            assert lm.prob(tok, ctx) == pytest.approx(reference_prob(lm, TEXT, tok, ctx), abs=1e-12)
+
+
+def test_single_discount_reference_on_words():
+    words = TEXT.split()
+    lm = NGramLM(3, smoothing="kneser-ney", discount=0.1).fit(words)
+    assert np.allclose(lm._levels[0].discounts, 0.1)
+    for ctx in [(), ("the",), ("sat", "on"), ("on", "the"), ("unseen", "the")]:
+        for tok in set(words):
+            assert lm.prob(tok, ctx) == pytest.approx(reference_prob(lm, words, tok, ctx))
+
+
+# ------------------------------------------------------------------------------------------
+# normalisation: every context gives a distribution over the V symbols
+@settings(max_examples=60, deadline=None)
+@given(
+    train=st.text(alphabet="abcde ", min_size=1, max_size=60),
+    context=st.text(alphabet="abcdefz ", max_size=8),
+    order=st.integers(1, 6),
+    smoothing=st.sampled_from(["kneser-ney", "interpolated", "add-k"]),
+    discount=st.one_of(st.none(), st.floats(0.05, 1.0)),
+)
+def test_probabilities_sum_to_one(train, context, order, smoothing, discount):
+    kwargs = {"discount": discount} if smoothing == "kneser-ney" else {}
+    lm = NGramLM(order, smoothing=smoothing, k=0.3, **kwargs).fit(train)
+    dist = lm.distribution(context)
+    assert dist.shape == (len(lm.vocabulary) + 1,)
+    assert np.all(dist > 0)  # smoothed models never give zero probability
+    assert math.isclose(dist.sum(), 1.0, rel_tol=1e-9)
+    by_token = [lm.prob(tok, context) for tok in lm.vocabulary] + [lm.prob(lm.UNK, context)]
+    assert math.isclose(sum(by_token), 1.0, rel_tol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    train=st.lists(st.sampled_from(["a", "b", "the", "cat", "."]), min_size=1, max_size=40),
+    context=st.lists(st.sampled_from(["a", "b", "the", "dog"]), max_size=5),
+    order=st.integers(1, 4),
+)
+def test_mle_sums_to_one_over_seen_tokens(train, context, order):
+    lm = NGramLM(order, smoothing="mle").fit(train)
+    dist = lm.distribution(context)
+    assert math.isclose(dist.sum(), 1.0, rel_tol=1e-9)
+    assert dist[lm.unk_id] == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    train=st.text(alphabet="abcd", min_size=1, max_size=50),
+    held=st.text(alphabet="abcdx", min_size=1, max_size=30),
+    order=st.integers(1, 5),
+    smoothing=st.sampled_from(SMOOTHINGS),
+)
+def test_cross_entropy_is_mean_of_prob(train, held, order, smoothing):
+    """cross_entropy scores token t with the (up to n - 1) tokens before it inside ``held``."""
+    lm = NGramLM(order, smoothing=smoothing).fit(train)
+    probs = [lm.prob(held[t], held[max(0, t - order + 1):t]) for t in range(len(held))]
+    with np.errstate(divide="ignore"):
+        expected = float(-np.mean(np.log2(probs)))
+    got = lm.cross_entropy(held)
+    if math.isinf(expected):
+        assert math.isinf(got) and smoothing == "mle"
+    else:
+        assert got == pytest.approx(expected, rel=1e-9)
+        assert lm.perplexity(held) == pytest.approx(2.0**expected, rel=1e-9)
+
+
+# ------------------------------------------------------------------------------------------
+def test_hand_computed_values():
+    assert NGramLM(2, smoothing="add-k", k=1.0).fit("abab").prob("b", "a") == pytest.approx(0.6)
+    mle = NGramLM(2, smoothing="mle").fit("abcab")
+    assert mle.prob("b", "a") == 1.0
+    assert mle.prob("c", "b") == 1.0  # "b" is followed once, by "c"
+    assert mle.prob("a", "") == pytest.approx(2 / 5)
+    assert mle.prob("a", "z") == pytest.approx(2 / 5)  # unseen context: shorter context
+    uni = NGramLM(1, smoothing="mle").fit(["x", "y", "x"])
+    expected = -(math.log2(2 / 3) + math.log2(1 / 3)) / 2
+    assert uni.cross_entropy(["x", "y"]) == pytest.approx(expected)
+
+
+def test_modified_discounts_formula():
+    counts = np.array([1] * 10 + [2] * 4 + [3] * 2 + [4] * 1)
+    y = 10 / (10 + 2 * 4)
+    expected = [1 - 2 * y * 4 / 10, 2 - 3 * y * 2 / 4, 3 - 4 * y * 1 / 2]
+    assert np.allclose(_modified_discounts(counts), expected)
+    assert np.allclose(_modified_discounts(np.array([5, 5])), [0.5, 1.0, 1.5])  # fallback
+
+
+def test_unknown_tokens_get_the_unk_share_or_an_error():
+    lm = NGramLM(3).fit("abcabcabd")
+    h = lm.cross_entropy("abXYab")
+    assert math.isfinite(h)
+    assert lm.prob("X", "ab") == lm.prob(lm.UNK, "ab") > 0
+    strict = NGramLM(3, unknown="error").fit("abcabcabd")
+    with pytest.raises(KeyError, match=r"'X', 'Y'"):
+        strict.cross_entropy("abXYab")
+    assert math.isfinite(strict.cross_entropy("abcab"))
+    assert NGramLM(2, smoothing="mle").fit("abab").cross_entropy("abz") == math.inf
+
+
+def test_words_and_unsortable_tokens():
+    words = TEXT.split()
+    lm = NGramLM(2).fit(words)
+    assert lm.vocabulary == sorted(set(words))
+    assert math.isfinite(lm.cross_entropy(["the", "cat", "flew"]))
+    mixed = [1, "a", (2, 3), 1, "a"]
+    lm2 = NGramLM(2, smoothing="interpolated").fit(mixed)
+    assert lm2.vocabulary == [1, "a", (2, 3)]
+    assert lm2.prob("a", [1]) > lm2.prob((2, 3), [1])
+
+
+def test_generate():
+    lm = NGramLM(3).fit(TEXT)
+    out = lm.generate(50, context="the ", rng=0)
+    assert isinstance(out, str) and len(out) == 50 and set(out) <= set(TEXT)
+    assert out == lm.generate(50, context="the ", rng=np.random.default_rng(0))
+    words = NGramLM(2).fit(TEXT.split()).generate(10, rng=1)
+    assert isinstance(words, list) and len(words) == 10 and NGramLM.UNK not in words
+    assert lm.generate(0) == ""
+    mle = NGramLM(4, smoothing="mle").fit("abcabcabc")
+    assert mle.generate(9, context="ab", rng=0) == "cabcabcab"  # deterministic under MLE
+
+
+def test_num_contexts_and_memory():
+    lm = NGramLM(3).fit("abcabd")
+    assert lm.num_contexts() == len({"abcabd"[i:i + 2] for i in range(4)})  # ab, bc, ca, (ab)
+    assert lm.num_ngrams() == 4  # abc, bca, cab, abd
+    assert lm.nbytes() > 0
+    assert NGramLM(1).fit("aab").num_contexts() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"order": 0}, ValueError, "order must be >= 1"),
+        ({"order": 2.5}, TypeError, "order must be an int"),
+        ({"order": True}, TypeError, "order must be an int"),
+        ({"order": 2, "smoothing": "good-turing"}, ValueError, "smoothing must be one of"),
+        ({"order": 2, "smoothing": "add-k", "k": -1}, ValueError, "k must be >= 0"),
+        ({"order": 2, "smoothing": "add-k", "k": 0}, ValueError, "use smoothing='mle'"),
+        ({"order": 2, "discount": 1.5}, ValueError, "discount must be"),
+        ({"order": 2, "smoothing": "mle", "discount": 0.5}, ValueError, "only used with"),
+        ({"order": 2, "unknown": "ignore"}, ValueError, "unknown must be"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        NGramLM(**kwargs)
+
+
+def test_bad_data_and_usage():
+    with pytest.raises(ValueError, match="training data is empty"):
+        NGramLM(2).fit("")
+    with pytest.raises(ValueError, match="training data is empty"):
+        NGramLM(2).fit([])
+    with pytest.raises(TypeError, match="decode bytes"):
+        NGramLM(2).fit(b"abc")
+    with pytest.raises(RuntimeError, match="call .fit"):
+        NGramLM(2).cross_entropy("abc")
+    lm = NGramLM(2).fit("abc")
+    with pytest.raises(ValueError, match="tokens is empty"):
+        lm.cross_entropy("")
+    with pytest.raises(ValueError, match="n must be an int >= 0"):
+        lm.generate(-1)
+    with pytest.raises(ValueError, match="one character"):
+        lm.prob("ab", "a")
+    word_lm = NGramLM(2).fit(["the", "cat"])
+    with pytest.raises(TypeError, match="fitted on a list of tokens"):
+        word_lm.prob("cat", "the")
+
+
+def test_tiny_shakespeare_five_gram_target():
+    """The benchmark's goal, as a regression test: 5-gram modified KN <= 2.30 bpc."""
+    from utils import data
+
+    train, valid = data.split_text(data.load_text("tinyshakespeare"), val_fraction=0.1)
+    bpc = NGramLM(5).fit(train).cross_entropy(valid)
+    assert 2.0 < bpc <= 2.30
+
+
+# ------------------------------------------------------------------------------------------
+def test_command_line(tmp_path, capsys):
+    train = tmp_path / "train.txt"
+    held = tmp_path / "eval.txt"
+    train.write_text(TEXT * 5, encoding="utf-8")
+    held.write_text("the cat sat on the log.", encoding="utf-8")
+    assert main(["--order", "3", "--train", str(train), "--eval", str(held)]) == 0
+    out = capsys.readouterr().out
+    expected = NGramLM(3).fit(TEXT * 5).cross_entropy("the cat sat on the log.")
+    assert out.startswith(f"{expected:.4f} bits per character")
+    assert main(["--order", "2", "--words", "--train", str(train), "--eval", str(held)]) == 0
+    assert "bits per word" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--order", "0"], "--order must be >= 1"),
+        (["--train", "MISSING.txt"], "--train: file not found"),
+        (["--eval", "MISSING.txt"], "--eval: file not found"),
+    ],
+)
+def test_command_line_errors(tmp_path, capsys, args, message):
+    train = tmp_path / "train.txt"
+    train.write_text(TEXT, encoding="utf-8")
+    base = {"--order": "3", "--train": str(train), "--eval": str(train)}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    with pytest.raises(SystemExit) as exit_info:
+        main([x for pair in base.items() for x in pair])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_module_runs_as_a_script(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text(TEXT, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "utils.ngram", "--order", "2", "--train", str(f), "--eval", str(f)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "bits per character" in result.stdout
