@@ -1,0 +1,85 @@
+"""Tests of utils.plot: the book style and the drawn diagrams."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+
+from utils.plot import draw_unrolled_rnn, use_book_style
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_use_book_style_sets_svg_figures():
+    use_book_style()
+    assert matplotlib.rcParams["savefig.format"] == "svg"
+
+
+def test_draw_unrolled_rnn_draws_one_column_per_step():
+    ax = draw_unrolled_rnn(steps=3, folded=False)
+    labels = texts(ax)
+    for t in (1, 2, 3):
+        assert f"$x_{{{t}}}$" in labels and f"$h_{{{t}}}$" in labels
+        assert rf"$\hat y_{{{t}}}$" in labels
+    assert "$h_0$" in labels and "$x_{4}$" not in labels
+    assert labels.count("$W_{hh}$") == 3  # the same weights at every step
+
+
+def test_draw_unrolled_rnn_options_and_given_axes():
+    fig, ax = plt.subplots()
+    out = draw_unrolled_rnn(ax=ax, steps=2, outputs=False, folded=True, show_weights=False,
+                            title="unrolled")
+    assert out is ax and ax.get_title() == "unrolled"
+    labels = texts(ax)
+    assert "$h_t$" in labels and "=" in labels
+    assert not any("hat y" in s for s in labels) and not any("W_" in s for s in labels)
+    fig.savefig(__import__("io").BytesIO(), format="svg")
+
+
+@pytest.mark.parametrize("steps", [0, 13, 2.0, True])
+def test_draw_unrolled_rnn_rejects_bad_steps(steps):
+    with pytest.raises(ValueError, match="steps"):
+        draw_unrolled_rnn(steps=steps)
+
+
+# --- Cell diagrams
+from utils.plot import draw_gru_cell, draw_lstm_cell
+
+
+@pytest.mark.parametrize(
+    "draw, labels",
+    [
+        (
+            draw_lstm_cell,
+            ["$f_t$", "$i_t$", r"$\tilde c_t$", "$o_t$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$",
+             "$x_t$"],
+        ),
+        (draw_gru_cell, ["$z_t$", "$r_t$", r"$\tilde h_t$", "$h_{t-1}$", "$h_t$", "$x_t$", "1-"]),
+    ],
+    ids=["lstm", "gru"],
+)
+def test_cell_diagrams_label_every_gate_and_state(draw, labels):
+    ax = draw()
+    drawn = texts(ax)
+    for label in labels:
+        assert label in drawn, label
+    assert ax.patches, "no boxes drawn"
+    ax.figure.savefig(__import__("io").BytesIO(), format="svg")
+
+
+def test_cell_diagrams_draw_in_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    assert draw_lstm_cell(ax=left) is left
+    assert draw_gru_cell(ax=right) is right
+    assert texts(left).count("σ") == 3 and texts(right).count("σ") == 2
+    assert "LSTM" in left.get_title() and "GRU" in right.get_title()
