@@ -130,3 +130,19 @@ def test_citations_exist_in_the_bibliography():
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
             for key in group.split(","):
                 assert key.strip() in keys, f"{page.name} cites {key!r}, not in references.bib"
+
+
+# Symbols that are easy to get wrong, with the notation appendix's spelling.
+NOTATION_SLIPS = {
+    r"W_h(?![hy])|W_\{h\}": "write W_{hh} (recurrent) or W_{hy} (output), not W_h",
+    r"W_x(?!h)|W_\{x\}|W_\{hx\}|W_\{ih\}": "write W_{xh} for the input-to-hidden weights",
+    r"h_\{t\+1\}\s*=\s*\\tanh": "the step is h_t = tanh(... h_{t-1} ...), not h_{t+1}",
+}
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapters_use_the_book_notation(nb):
+    text = markdown(nb)
+    for pattern, why in NOTATION_SLIPS.items():
+        match = re.search(pattern, text)
+        assert not match, f"{why} (found {match.group(0)!r}); see appendices/notation.md"

@@ -43,3 +43,11 @@ def test_numpy_only_modules_do_not_import_tensorflow(module):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_machine_info_names_the_machine_and_versions():
+    info = utils.machine_info()
+    assert int(info["cores available"]) >= 1
+    assert info["python"].startswith("3.")
+    assert info["cpu"]
+    assert "numpy" in info and info["numpy"][0].isdigit()

@@ -13,11 +13,15 @@ The package is organised by concept, one module each:
 ``import utils`` does not import TensorFlow: :func:`set_seed` reaches Keras only when called.
 """
 
+import os
+import platform
 import random
+import sys
+from importlib import metadata
 
 import numpy as np
 
-__all__ = ["set_seed"]
+__all__ = ["machine_info", "set_seed"]
 __version__ = "0.1.0"
 
 
@@ -47,3 +51,32 @@ def set_seed(seed: int = 0) -> None:
         tf.config.experimental.enable_op_determinism()
     except Exception:  # older TensorFlow: determinism is best effort
         pass
+
+
+def machine_info() -> dict[str, str]:
+    """What a measurement ran on: CPU model, cores, Python and library versions.
+
+    Benchmarks and the measured-results page print it beside every number they report.
+    """
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:  # not Linux
+        pass
+    info = {
+        "cpu": cpu,
+        "cores available": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                               else os.cpu_count()),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": sys.version.split()[0],
+    }
+    for package in ("numpy", "tensorflow", "keras", "jupyter-book"):
+        try:
+            info[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            info[package] = "not installed"
+    return info
