@@ -95,7 +95,7 @@ FORBIDDEN_IN_CODE = {
     r"\b(urlopen|urlretrieve|requests\.get|wget|curl)\b": "downloads only through utils.data",
     r"https?://": "no URLs in code: corpora come from utils.data",
     r"pip install": "no installs in notebooks",
-    r"input_shape\s*=": "use keras.Input instead of input_shape= (deprecated in Keras 3)",
+    r"input_shape\s*=\s*\(": "use keras.Input instead of input_shape= (deprecated in Keras 3)",
     r"verbose\s*=\s*1\b": "Keras progress bars render as boxes on a page: use verbose=0 or 2",
 }
 
