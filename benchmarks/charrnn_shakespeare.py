@@ -1,0 +1,203 @@
+"""Benchmark of the char-RNN trainer (utils.charrnn) on tiny Shakespeare.
+
+nanoGPT's split: the first 90% of the characters for training, the last 10% (111,540 characters)
+for validation, every validation character scored once (streams with warm-up context, see
+utils.charrnn). Records the validation loss in nats per character against training seconds
+(wall-clock time of the training steps; scoring and saving excluded), the training throughput in
+characters per second and the peak memory of the process, and writes
+
+    benchmarks/results/charrnn_shakespeare.md   (a table, with the references and the goals)
+    benchmarks/results/charrnn_shakespeare.svg  (loss against time)
+
+Usage (the defaults are the trainer's defaults; each budget is a separate run, because the
+learning rate decays along the budget):
+
+    python benchmarks/charrnn_shakespeare.py                      # runs of 110 s and 10 min
+    python benchmarks/charrnn_shakespeare.py --minutes 1.8333     # the 110-second goal only
+
+Runs resume from benchmarks/runs/ (same settings) unless --fresh is given. Timings depend on the
+machine and on whatever else runs on it: the table records the CPU count and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from utils import charrnn
+from utils.data import corpus_path, load_text
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+#: Reference points measured on the same kind of machine (2 CPU cores), from the course's notes:
+#: (label, seconds or None, nats per character).
+REFERENCES = [
+    ("nanoGPT CPU recipe (0.8 M parameters)", 110, 1.886),
+    ("plain Keras LSTM(256)", 110, 1.59),
+    ("plain Keras LSTM(512)", 300, 1.48),
+    ("7-gram Kneser-Ney (no training loop)", None, 1.517),
+    ("nanoGPT best published (10.7 M, data-centre GPU)", None, 1.4697),
+]
+GOAL_110S = 1.55
+GOAL_10MIN = 1.4697
+
+
+def run_one(minutes: float, out: Path, args) -> dict:
+    text = load_text("tinyshakespeare")
+    t0 = time.perf_counter()
+    state = charrnn.train(
+        out, text=text, minutes=minutes, cell=args.cell, units=args.units, layers=args.layers,
+        embedding=args.embedding, seq_len=args.seq_len, batch=args.batch, lr=args.lr,
+        val_fraction=0.1, seed=args.seed, eval_seconds=args.eval_seconds,
+        log=lambda line: print(f"[{minutes:g} min] {line}", flush=True),
+    )
+    wall = time.perf_counter() - t0
+    history = state["history"]
+    times = np.array([r["train_seconds"] for r in history])
+    losses = np.array([r["val_loss"] for r in history])
+    at_110 = losses[times >= 110][0] if (times >= 110).any() else None
+    return {
+        "minutes": minutes, "history": history, "final": float(losses[-1]),
+        "best": float(losses.min()), "at_110": None if at_110 is None else float(at_110),
+        "train_seconds": state["train_seconds"], "steps": state["global_step"],
+        "chars_per_s": state["chars_seen"] / max(state["train_seconds"], 1e-9),
+        "wall_seconds": wall, "val_chars": len(text) - int(len(text) * 0.9),
+    }
+
+
+def write_markdown(results: list[dict], args, load_before, load_after) -> Path:
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    lines = [
+        "# char-RNN trainer on tiny Shakespeare",
+        "",
+        f"Produced by `python benchmarks/charrnn_shakespeare.py {' '.join(sys.argv[1:])}`".rstrip()
+        + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"Python {platform.python_version()}; load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        + (" (above the core count: other processes competed for the CPU and the timings are "
+           "inflated)." if max(load_before[0], load_after[0]) > (os.cpu_count() or 1) else "."),
+        "",
+        f"Configuration: `--cell {args.cell} --units {args.units} --layers {args.layers} "
+        f"--embedding {args.embedding} --seq-len {args.seq_len} --batch {args.batch} "
+        f"--lr {args.lr} --seed {args.seed}` (Adam, clipnorm 1.0, cosine decay of the learning "
+        f"rate along the budget). Split: first 90% train, last "
+        f"{results[0]['val_chars']:,} characters validation, every one scored once.",
+        "",
+        "| budget | val loss at end (nats/char) | bits/char | best | at first eval >= 110 s "
+        "| training s | steps | chars/s | wall s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        at_110 = "-" if r["at_110"] is None else f"{r['at_110']:.4f}"
+        lines.append(
+            f"| {r['minutes']:g} min | {r['final']:.4f} | {r['final'] / math.log(2):.3f} | "
+            f"{r['best']:.4f} | {at_110} | {r['train_seconds']:.0f} | {r['steps']} | "
+            f"{r['chars_per_s']:,.0f} | {r['wall_seconds']:.0f} |"
+        )
+    lines += ["", f"Peak memory (resident set of the benchmark process): {peak_mb:,.0f} MB.", ""]
+    lines += ["Goals (2 CPU cores):", ""]
+    short = [r for r in results if abs(r["train_seconds"] - 110) < 15]
+    long = [r for r in results if r["minutes"] >= 10]
+    if short:
+        ok = short[0]["final"] <= GOAL_110S
+        lines.append(f"- at most {GOAL_110S} nats after 110 s: {short[0]['final']:.4f} "
+                     f"({'met' if ok else 'not met'}).")
+    else:
+        lines.append(f"- at most {GOAL_110S} nats after 110 s: not measured in this run.")
+    if long:
+        ok = long[0]["best"] < GOAL_10MIN
+        lines.append(f"- below {GOAL_10MIN} nats within 10 minutes: {long[0]['best']:.4f} "
+                     f"({'met' if ok else 'not met'}).")
+    else:
+        lines.append(f"- below {GOAL_10MIN} nats within 10 minutes: not measured in this run.")
+    lines += ["", "References on the same kind of machine (from the course's notes):", "",
+              "| model | training s | val loss (nats/char) |", "| --- | --- | --- |"]
+    for label, seconds, nats in REFERENCES:
+        lines.append(f"| {label} | {'-' if seconds is None else seconds} | {nats} |")
+    path = RESULTS / "charrnn_shakespeare.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_svg(results: list[dict]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from utils.plot import COLORS, use_book_style
+
+    use_book_style()
+    fig, ax = plt.subplots()
+    for r in results:
+        t = [h["train_seconds"] for h in r["history"]]
+        loss = [h["val_loss"] for h in r["history"]]
+        ax.plot(t, loss, ".-", label=f"utils.charrnn, budget {r['minutes']:g} min")
+    for label, seconds, nats in REFERENCES:
+        if seconds is None:
+            ax.axhline(nats, color=COLORS["grey"], ls="--", lw=1)
+            ax.annotate(label, (0, nats), xytext=(4, 2), textcoords="offset points", fontsize=7,
+                        color=COLORS["grey"])
+        else:
+            ax.plot([seconds], [nats], "x", color=COLORS["red"])
+            ax.annotate(label, (seconds, nats), xytext=(4, 2), textcoords="offset points",
+                        fontsize=7, color=COLORS["red"])
+    ax.plot([110], [GOAL_110S], "v", color=COLORS["green"], label=f"goal: {GOAL_110S} at 110 s")
+    ax.set(xlabel="training time (s, wall clock)", ylabel="validation loss (nats per character)",
+           title="char-RNN trainer on tiny Shakespeare (last 10% held out)", ylim=(1.3, 2.6))
+    ax.legend(fontsize=7, loc="upper right")
+    path = RESULTS / "charrnn_shakespeare.svg"
+    fig.savefig(path, format="svg", bbox_inches="tight")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    d = charrnn.DEFAULTS
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--minutes", type=float, nargs="+", default=[110 / 60, 10.0],
+                   help="one training run per budget (default: 110 s and 10 min)")
+    p.add_argument("--eval-seconds", type=float, default=20.0)
+    p.add_argument("--runs", default=str(HERE / "runs"), help="where the run directories go")
+    p.add_argument("--fresh", action="store_true", help="delete earlier runs first")
+    p.add_argument("--cell", default=d["cell"])
+    p.add_argument("--units", type=int, default=d["units"])
+    p.add_argument("--layers", type=int, default=d["layers"])
+    p.add_argument("--embedding", type=int, default=d["embedding"])
+    p.add_argument("--seq-len", type=int, default=d["seq_len"])
+    p.add_argument("--batch", type=int, default=d["batch"])
+    p.add_argument("--lr", type=float, default=d["lr"])
+    p.add_argument("--seed", type=int, default=d["seed"])
+    args = p.parse_args(argv)
+    if any(not m > 0 for m in args.minutes):
+        p.error("--minutes must be > 0")
+    corpus_path("tinyshakespeare")  # fail early if the corpus is missing
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    results = []
+    for minutes in args.minutes:
+        out = Path(args.runs) / f"charrnn_shakespeare_{minutes:g}min"
+        if args.fresh and out.exists():
+            shutil.rmtree(out)
+        results.append(run_one(minutes, out, args))
+    load_after = os.getloadavg()
+    md = write_markdown(results, args, load_before, load_after)
+    svg = write_svg(results)
+    print(md.read_text(encoding="utf-8"))
+    print(f"wrote {md} and {svg}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
