@@ -74,7 +74,8 @@ def test_chapter_has_the_course_shape(nb):
     assert exercises, "no {exercise} directive"
     for label in exercises:
         assert re.search(r"```\{solution\} " + re.escape(label) + r"\s*\n:class: dropdown", text), (
-            f"exercise {label} has no hidden solution (`{{solution}} {label}` with `:class: dropdown`)"
+            f"exercise {label} has no hidden solution "
+            f"(`{{solution}} {label}` with `:class: dropdown`)"
         )
 
 
