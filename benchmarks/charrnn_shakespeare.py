@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+import utils
 from utils import charrnn
 from utils.data import corpus_path, load_text
 
@@ -83,11 +84,12 @@ def write_markdown(results: list[dict], args, load_before, load_after) -> Path:
         f"Produced by `python benchmarks/charrnn_shakespeare.py {' '.join(sys.argv[1:])}`".rstrip()
         + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-        f"Python {platform.python_version()}; load average "
-        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
-        + (" (above the core count: other processes competed for the CPU and the timings are "
-           "inflated)." if max(load_before[0], load_after[0]) > (os.cpu_count() or 1) else "."),
+        f"Machine: {os.cpu_count()} CPU cores ({utils.machine_info()['cpu']}), "
+        f"Python {platform.python_version()}, TensorFlow {utils.machine_info()['tensorflow']}; "
+        f"1-minute load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (the "
+        "benchmark's own threads count in the second figure)"
+        + (": other processes were running when it started, so the timings may be inflated."
+           if load_before[0] > 0.5 * (os.cpu_count() or 1) else "."),
         "",
         f"Configuration: `--cell {args.cell} --units {args.units} --layers {args.layers} "
         f"--embedding {args.embedding} --seq-len {args.seq_len} --batch {args.batch} "
