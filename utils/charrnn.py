@@ -780,32 +780,30 @@ def train(out_dir: str | os.PathLike, text: str | None = None, text_file=None, *
 # --- command line --------------------------------------------------------------------------------
 
 
-def _positive(kind):
+def _number(kind, *, allow_zero: bool = False):
+    """An argparse type: a finite ``kind`` (int or float) that is > 0 (or >= 0 with allow_zero)."""
+
     def parse(value: str):
         try:
             number = kind(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {value!r}") from None
-        if not number > 0 or (kind is float and not math.isfinite(number)):
-            raise argparse.ArgumentTypeError(f"must be > 0, got {value!r}")
+        in_range = number >= 0 if allow_zero else number > 0
+        if not in_range or (kind is float and not math.isfinite(number)):
+            bound = ">= 0" if allow_zero else "> 0"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
         return number
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _positive(kind):
+    return _number(kind)
 
 
 def _non_negative(kind):
-    def parse(value: str):
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {value!r}") from None
-        if not number >= 0 or (kind is float and not math.isfinite(number)):
-            raise argparse.ArgumentTypeError(f"must be >= 0, got {value!r}")
-        return number
-
-    parse.__name__ = kind.__name__
-    return parse
+    return _number(kind, allow_zero=True)
 
 
 def _fraction(value: str) -> float:
