@@ -17,6 +17,10 @@ learning rate decays along the budget):
 
 Runs resume from benchmarks/runs/ (same settings) unless --fresh is given. Timings depend on the
 machine and on whatever else runs on it: the table records the CPU count and the load average.
+
+TensorFlow's oneDNN kernels are on unless ``TF_ENABLE_ONEDNN_OPTS=0`` is set (``make`` and the tests
+set it, to keep TensorFlow's start-up notices quiet); the benchmark runs as a user's shell would,
+records which it was, and measures the trainer's throughput both ways in two short runs.
 """
 
 from __future__ import annotations
@@ -31,11 +35,18 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # TensorFlow's default; before its import
 
-import utils
-from utils import charrnn
-from utils.data import corpus_path, load_text
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import utils  # noqa: E402
+from utils import charrnn  # noqa: E402
+from utils.data import corpus_path, load_text  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -51,16 +62,41 @@ REFERENCES = [
 ]
 GOAL_110S = 1.55
 GOAL_10MIN = 1.4697
+PROBE_SECONDS = 20.0  # training seconds of each throughput probe
+
+
+def _model_options(args) -> dict:
+    return dict(cell=args.cell, units=args.units, layers=args.layers, embedding=args.embedding,
+                dropout=args.dropout, seq_len=args.seq_len, batch=args.batch, lr=args.lr,
+                seed=args.seed)
+
+
+def probe_throughput(args) -> float:
+    """Characters per training second of a short run of the trainer (in this process)."""
+    with tempfile.TemporaryDirectory() as out:
+        state = charrnn.train(out, text=load_text("tinyshakespeare"), minutes=PROBE_SECONDS / 60,
+                              eval_seconds=1e9, log=lambda line: None, **_model_options(args))
+    return state["chars_seen"] / state["train_seconds"]
+
+
+def throughput_by_onednn(args) -> dict:
+    """``{"on": chars/s, "off": chars/s}``: the same probe in two fresh processes."""
+    result = {}
+    for label, flag in (("on", "1"), ("off", "0")):
+        cmd = [sys.executable, __file__, "--probe-throughput", *sys.argv[1:]]
+        cmd = [c for c in cmd if c != "--fresh"]
+        env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": flag}
+        done = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+        result[label] = json.loads(done.stdout.strip().splitlines()[-1])["chars_per_s"]
+    return result
 
 
 def run_one(minutes: float, out: Path, args) -> dict:
     text = load_text("tinyshakespeare")
     t0 = time.perf_counter()
     state = charrnn.train(
-        out, text=text, minutes=minutes, cell=args.cell, units=args.units, layers=args.layers,
-        embedding=args.embedding, seq_len=args.seq_len, batch=args.batch, lr=args.lr,
-        val_fraction=0.1, seed=args.seed, eval_seconds=args.eval_seconds,
-        log=lambda line: print(f"[{minutes:g} min] {line}", flush=True),
+        out, text=text, minutes=minutes, val_fraction=0.1, eval_seconds=args.eval_seconds,
+        log=lambda line: print(f"[{minutes:g} min] {line}", flush=True), **_model_options(args),
     )
     wall = time.perf_counter() - t0
     history = state["history"]
@@ -76,7 +112,7 @@ def run_one(minutes: float, out: Path, args) -> dict:
     }
 
 
-def write_markdown(results: list[dict], args, load_before, load_after) -> Path:
+def write_markdown(results: list[dict], args, load_before, load_after, onednn: dict) -> Path:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
     lines = [
         "# char-RNN trainer on tiny Shakespeare",
@@ -92,7 +128,8 @@ def write_markdown(results: list[dict], args, load_before, load_after) -> Path:
            if load_before[0] > 0.5 * (os.cpu_count() or 1) else "."),
         "",
         f"Configuration: `--cell {args.cell} --units {args.units} --layers {args.layers} "
-        f"--embedding {args.embedding} --seq-len {args.seq_len} --batch {args.batch} "
+        f"--embedding {args.embedding} --dropout {args.dropout} --seq-len {args.seq_len} "
+        f"--batch {args.batch} "
         f"--lr {args.lr} --seed {args.seed}` (Adam, clipnorm 1.0, cosine decay of the learning "
         f"rate along the budget). Split: first 90% train, last "
         f"{results[0]['val_chars']:,} characters validation, every one scored once.",
@@ -109,6 +146,16 @@ def write_markdown(results: list[dict], args, load_before, load_after) -> Path:
             f"{r['chars_per_s']:,.0f} | {r['wall_seconds']:.0f} |"
         )
     lines += ["", f"Peak memory (resident set of the benchmark process): {peak_mb:,.0f} MB.", ""]
+    state = "on" if os.environ["TF_ENABLE_ONEDNN_OPTS"] != "0" else "off"
+    lines += [f"TensorFlow's oneDNN kernels were {state} in these runs "
+              f"(`TF_ENABLE_ONEDNN_OPTS={os.environ['TF_ENABLE_ONEDNN_OPTS']}`)."]
+    if onednn:
+        lines[-1] += (
+            f" Throughput of the same configuration in two {PROBE_SECONDS:.0f}-second runs "
+            f"after the benchmark: {onednn['on']:,.0f} characters/s with oneDNN, "
+            f"{onednn['off']:,.0f} without (x{onednn['on'] / onednn['off']:.2f})."
+        )
+    lines += [""]
     lines += ["Goals (2 CPU cores):", ""]
     short = [r for r in results if abs(r["train_seconds"] - 110) < 15]
     long = [r for r in results if r["minutes"] >= 10]
@@ -177,11 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--units", type=int, default=d["units"])
     p.add_argument("--layers", type=int, default=d["layers"])
     p.add_argument("--embedding", type=int, default=d["embedding"])
+    p.add_argument("--dropout", type=float, default=d["dropout"])
     p.add_argument("--seq-len", type=int, default=d["seq_len"])
     p.add_argument("--batch", type=int, default=d["batch"])
     p.add_argument("--lr", type=float, default=d["lr"])
     p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument("--no-onednn-probe", action="store_true",
+                   help="skip the two short throughput runs with oneDNN on and off")
+    p.add_argument("--probe-throughput", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.probe_throughput:  # one short run, in the process started by throughput_by_onednn
+        print(json.dumps({"chars_per_s": probe_throughput(args)}))
+        return 0
     if any(not m > 0 for m in args.minutes):
         p.error("--minutes must be > 0")
     corpus_path("tinyshakespeare")  # fail early if the corpus is missing
@@ -194,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
         results.append(run_one(minutes, out, args))
     load_after = os.getloadavg()
-    md = write_markdown(results, args, load_before, load_after)
+    onednn = {} if args.no_onednn_probe else throughput_by_onednn(args)
+    md = write_markdown(results, args, load_before, load_after, onednn)
     svg = write_svg(results)
     print(md.read_text(encoding="utf-8"))
     print(f"wrote {md} and {svg}")

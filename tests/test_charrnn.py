@@ -18,7 +18,7 @@ import pytest
 from utils import charrnn
 from utils.data import Vocabulary
 
-TINY = dict(units=16, embedding=8, seq_len=16, batch=8, eval_seconds=1000.0, lr=1e-2)
+TINY = dict(units=16, embedding=8, seq_len=16, batch=8, eval_seconds=1000.0, lr=1e-2, dropout=0.0)
 
 
 def _text() -> str:
@@ -160,6 +160,30 @@ def test_resume_refuses_other_settings(trained, text_file, tmp_path):
         charrnn.train(trained, text_file=other, epochs=3, log=lambda line: None, **TINY)
 
 
+def test_dropout_acts_in_training_only_and_resumes(tmp_path, text_file):
+    model = charrnn.build_model(12, units=16, embedding=8, dropout=0.5)
+    ids = np.arange(24, dtype=np.int32).reshape(2, 12) % 12
+    np.testing.assert_array_equal(model(ids), model(ids))  # inference: no dropout
+    assert not np.allclose(model(ids, training=True), model(ids))
+    out = tmp_path / "run"
+    charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None,
+                  **{**TINY, "dropout": 0.2})
+    assert json.loads((out / "config.json").read_text())["dropout"] == 0.2
+    with pytest.raises(ValueError, match="dropout"):
+        charrnn.train(out, text_file=text_file, epochs=2, log=lambda line: None, **TINY)
+
+
+def test_runs_saved_before_dropout_existed_still_resume(tmp_path, text_file):
+    out = tmp_path / "run"
+    charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None, **TINY)
+    config = json.loads((out / "config.json").read_text())
+    del config["dropout"]  # as written by the first version of the trainer
+    (out / "config.json").write_text(json.dumps(config))
+    state = charrnn.train(out, text_file=text_file, epochs=2, log=lambda line: None, **TINY)
+    assert state["epoch"] == 2
+    assert charrnn.sample(out, prime="the ", length=5, temperature=0)
+
+
 def test_bad_input(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         charrnn.train(tmp_path / "out", text_file=tmp_path / "missing.txt", epochs=1)
@@ -175,11 +199,14 @@ def test_bad_input(tmp_path, capsys):
         charrnn.train(tmp_path / "out", text=_text(), epochs=1, cell="rnn")
     with pytest.raises(ValueError, match="budget"):
         charrnn.train(tmp_path / "out", text=_text())
+    with pytest.raises(ValueError, match="dropout"):
+        charrnn.train(tmp_path / "out", text=_text(), epochs=1, dropout=1.0)
     with pytest.raises(FileNotFoundError, match="no trained model"):
         charrnn.sample(tmp_path, prime="a", length=3)
     assert charrnn.main(["evaluate", "--model", str(tmp_path), "--text", str(empty)]) == 2
     for argv in (["train", "--text", "x", "--out", "y", "--units", "-3"],
                  ["train", "--text", "x", "--out", "y", "--val-fraction", "1.5"],
+                 ["train", "--text", "x", "--out", "y", "--dropout", "-0.1"],
                  ["train", "--text", "x", "--out", "y", "--cell", "rnn"],
                  ["sample", "--model", "m", "--temperature", "nan"]):
         with pytest.raises(SystemExit) as exit_info:
@@ -188,11 +215,15 @@ def test_bad_input(tmp_path, capsys):
     assert "must be > 0" in capsys.readouterr().err
 
 
+def _tiny_cli(text_file, out, epochs: int) -> list[str]:
+    return [sys.executable, "-m", "utils.charrnn", "train", "--text", str(text_file),
+            "--out", str(out), "--epochs", str(epochs), "--units", "16", "--embedding", "8",
+            "--seq-len", "16", "--batch", "8", "--eval-seconds", "1000", "--dropout", "0"]
+
+
 def test_kill_from_the_command_line_saves_and_resumes(tmp_path, text_file):
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "utils.charrnn", "train", "--text", str(text_file),
-           "--out", str(out), "--epochs", "40", "--units", "16", "--embedding", "8",
-           "--seq-len", "16", "--batch", "8", "--eval-seconds", "1000"]
+    cmd = _tiny_cli(text_file, out, 40)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
@@ -207,6 +238,39 @@ def test_kill_from_the_command_line_saves_and_resumes(tmp_path, text_file):
     state = json.loads((out / "state.json").read_text())
     assert state["epoch"] >= 2
     # the same command resumes (here with a budget that is already reached: nothing to do)
-    done = subprocess.run(cmd[:9] + [str(state["epoch"])] + cmd[10:], capture_output=True,
+    done = subprocess.run(_tiny_cli(text_file, out, state["epoch"]), capture_output=True,
                           text=True, env=env, timeout=60)
     assert done.returncode == 0 and "nothing to do" in done.stdout
+
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
+    import pty
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe
+    proc = subprocess.Popen(_tiny_cli(text_file, tmp_path / "tty", 3), stdout=subprocess.PIPE,
+                            stderr=follower, text=True, env=env)
+    os.close(follower)
+    terminal = b""
+    while True:  # read until the child closes the terminal
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    stdout = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0
+    assert re.search(rb"\r\[#*\.*\] +\d+\.\d% epoch \d step \d+ loss", terminal), terminal[-300:]
+    assert b"\r\x1b[K" in terminal  # the bar is cleared before each validation line
+    assert [line.split()[:2] for line in stdout.splitlines()][-3:] == [
+        ["epoch", "1"], ["epoch", "2"], ["epoch", "3"]]  # one line per epoch on stdout
+    # without a terminal: the same lines, and no bar
+    done = subprocess.run(_tiny_cli(text_file, tmp_path / "pipe", 3), capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0 and "\r[" not in done.stderr
+    assert len(done.stdout.splitlines()) == len(stdout.splitlines())
