@@ -12,11 +12,13 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup data book test lab lint strip checked-outputs browser clean
+.PHONY: help setup data book test sweep pdf lab lint strip checked-outputs browser clean
 
 help:
 	@echo "make book    set up .venv and build the website into _build/html"
 	@echo "make test    set up .venv and run every test (unit, lint, notebooks, website)"
+	@echo "make pdf     the whole book as one PDF (_build/pdf/sequence-models.pdf)"
+	@echo "make sweep   execute every chapter under 8 seeds/kernel settings, report the claims"
 	@echo "make lab     open Jupyter Lab in the course environment"
 	@echo "make lint    ruff on utils/, tests/, benchmarks/, tools/ and the notebooks"
 	@echo "make checked-outputs NB=chapters/NN_x.ipynb   refresh a notebook's checked outputs"
@@ -46,11 +48,18 @@ book: data
 test: data browser
 	$(PY) -m pytest
 
+pdf: data browser
+	$(VENV)/bin/jupyter-book build . --builder singlehtml -n --keep-going
+	$(PY) tools/make_pdf.py
+
+sweep: data
+	$(PY) tools/sweep.py $(if $(CHAPTERS),--chapters $(CHAPTERS))
+
 lab: data
 	$(VENV)/bin/jupyter lab
 
 lint: setup
-	$(VENV)/bin/ruff check utils tests benchmarks tools chapters
+	$(VENV)/bin/ruff check utils tests benchmarks tools chapters appendices
 
 strip: setup
 	$(PY) tools/notebook_outputs.py strip chapters/*.ipynb

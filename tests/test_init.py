@@ -36,7 +36,8 @@ def test_set_seed_rejects_bad_seeds(bad):
 
 
 @pytest.mark.parametrize(
-    "module", ["utils", "utils.data", "utils.ngram", "utils.numpy_rnn", "utils.gradcheck"]
+    "module",
+    ["utils", "utils.data", "utils.ngram", "utils.numpy_rnn", "utils.gradcheck", "utils.claims"],
 )
 def test_numpy_only_modules_do_not_import_tensorflow(module):
     code = f"import sys, {module}; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
@@ -51,3 +52,22 @@ def test_machine_info_names_the_machine_and_versions():
     assert info["python"].startswith("3.")
     assert info["cpu"]
     assert "numpy" in info and info["numpy"][0].isdigit()
+
+
+def test_seed_offset_shifts_every_seed(monkeypatch):
+    monkeypatch.delenv("SEQUENCE_MODELS_SEED_OFFSET", raising=False)
+    assert utils.seed_offset() == 0 and utils.shifted_seed(5) == 5
+    monkeypatch.setenv("SEQUENCE_MODELS_SEED_OFFSET", "3")
+    assert utils.seed_offset() == 3 and utils.shifted_seed(5) == 8
+    assert utils.model_rng(5).random() == np.random.default_rng(8).random()
+    utils.set_seed(5)
+    shifted = np.random.rand()
+    np.random.seed(8)
+    assert np.random.rand() == shifted
+
+
+@pytest.mark.parametrize("bad", ["-1", "two", "1.5"])
+def test_a_bad_seed_offset_is_named(monkeypatch, bad):
+    monkeypatch.setenv("SEQUENCE_MODELS_SEED_OFFSET", bad)
+    with pytest.raises(ValueError, match="SEQUENCE_MODELS_SEED_OFFSET"):
+        utils.shifted_seed(0)

@@ -8,6 +8,7 @@ The package is organised by concept, one module each:
 - :mod:`utils.gradcheck` -- finite-difference gradient checks;
 - :mod:`utils.tasks` -- generated tasks (long-range memory, masked fill-in, dates, DTMF audio);
 - :mod:`utils.plot` -- the book's figure style and the drawn cell diagrams;
+- :mod:`utils.claims` -- the claims a chapter checks about its run, recorded for the sweep;
 - :mod:`utils.charrnn` -- train / sample / evaluate a character-level RNN on any text.
 
 ``import utils`` does not import TensorFlow: :func:`set_seed` reaches Keras only when called.
@@ -21,24 +22,65 @@ from importlib import metadata
 
 import numpy as np
 
-__all__ = ["machine_info", "set_seed"]
+__all__ = ["machine_info", "model_rng", "seed_offset", "set_seed", "shifted_seed"]
 __version__ = "0.1.0"
+
+SEED_OFFSET_VARIABLE = "SEQUENCE_MODELS_SEED_OFFSET"
+
+
+def seed_offset() -> int:
+    """The shift added to every model seed: ``$SEQUENCE_MODELS_SEED_OFFSET``, or 0 when unset.
+
+    The robustness sweep (``tools/sweep.py``) sets it to run every chapter with other seeds, as a
+    stand-in for another machine's luck. The generated data sets keep their own fixed seeds.
+    """
+    text = os.environ.get(SEED_OFFSET_VARIABLE, "").strip()
+    if not text:
+        return 0
+    try:
+        offset = int(text)
+    except ValueError:
+        offset = -1
+    if offset < 0:
+        raise ValueError(
+            f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {text!r}: "
+            f"unset it or set it to 0, 1, 2, ..."
+        )
+    return offset
+
+
+def shifted_seed(seed: int) -> int:
+    """``seed`` plus :func:`seed_offset`: the seed to give a model's initialiser or batch order."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r}).")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}.")
+    return int(seed) + seed_offset()
+
+
+def model_rng(seed: int = 0) -> np.random.Generator:
+    """A NumPy ``Generator`` for a NumPy model's initial weights or batch order.
+
+    Every seed that decides how a model trains goes through here (or :func:`set_seed`), so that
+    the robustness sweep can shift them all at once with ``SEQUENCE_MODELS_SEED_OFFSET``.
+    """
+    return np.random.default_rng(shifted_seed(seed))
 
 
 def set_seed(seed: int = 0) -> None:
     """Seed Python's ``random``, NumPy and (if TensorFlow is installed) Keras and TensorFlow.
 
     Also asks TensorFlow for deterministic kernels, so that a notebook run twice on the same
-    machine gives the same numbers.
+    machine gives the same numbers (on another machine, other kernels round differently and a
+    trained model may end elsewhere). The seed is shifted by :func:`seed_offset`.
 
     Args:
         seed: a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"set_seed: seed must be an int, got {type(seed).__name__} ({seed!r}).")
-    if seed < 0:
-        raise ValueError(f"set_seed: seed must be >= 0, got {seed}.")
-    seed = int(seed)
+    try:
+        seed = shifted_seed(seed)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"set_seed: {error}") from None
     random.seed(seed)
     np.random.seed(seed)
     try:
@@ -58,17 +100,21 @@ def machine_info() -> dict[str, str]:
 
     Benchmarks and the measured-results page print it beside every number they report.
     """
-    cpu = platform.processor() or platform.machine()
+    cpu, flags = platform.processor() or platform.machine(), set()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("model name"):
                     cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                if cpu and flags:
                     break
     except OSError:  # not Linux
         pass
     info = {
         "cpu": cpu,
+        "vector instructions": _vector_instructions(flags),
         "cores available": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                else os.cpu_count()),
         "system": f"{platform.system()} {platform.release()}",
@@ -80,3 +126,15 @@ def machine_info() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             info[package] = "not installed"
     return info
+
+
+def _vector_instructions(flags: set[str]) -> str:
+    """The SIMD extensions that decide TensorFlow's CPU kernels (AVX-512 and AVX2 differ)."""
+    if not flags:
+        return "unknown"
+    names = [("avx512f", "AVX-512"), ("avx2", "AVX2"), ("fma", "FMA"), ("avx", "AVX"),
+             ("neon", "NEON"), ("asimd", "NEON")]
+    found = [label for flag, label in names if flag in flags]
+    if "AVX-512" in found or "AVX2" in found:
+        found = [f for f in found if f != "AVX"]
+    return ", ".join(dict.fromkeys(found)) or "none of AVX, AVX2, AVX-512"

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["COLORS", "draw_gru_cell", "draw_lstm_cell", "draw_unrolled_rnn", "use_book_style"]
+__all__ = [
+    "COLORS", "FigureWithAlt", "draw_gru_cell", "draw_lstm_cell", "draw_unrolled_rnn", "show",
+    "use_book_style",
+]
 
 #: The book's palette (colour-blind safe, Okabe-Ito), by role.
 COLORS = {
@@ -56,6 +59,66 @@ def use_book_style() -> None:
             set_matplotlib_formats("svg")
     except ImportError:  # plain Python: nothing to configure
         pass
+
+
+class FigureWithAlt:
+    """A rendered figure with its alternative text: an ``<img>`` on a page, SVG in Jupyter.
+
+    Jupyter and MyST-NB pick the HTML form (an ``<img>`` whose ``alt`` is the description, the
+    SVG inlined as a data URI); a screen reader reads the description, and so does a text-only
+    front end (``text/plain``).
+    """
+
+    def __init__(self, svg: str, alt: str):
+        self.svg, self.alt = svg, alt
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return (f'<img class="book-figure" src="data:image/svg+xml;base64,{data}" '
+                f'alt="{html.escape(self.alt, quote=True)}">')
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __repr__(self) -> str:
+        return f"[figure: {self.alt}]"
+
+
+def show(fig=None, *, alt: str) -> FigureWithAlt:
+    """Display ``fig`` (default: the current figure) with alt text, then close it.
+
+    Use it instead of ``plt.show()``: ``show(fig, alt="Loss falls with ...")``.
+
+    Args:
+        fig: a matplotlib Figure, or None for the current one.
+        alt: one or two sentences saying what the figure shows (not "a plot of ...").
+
+    Returns:
+        The displayed :class:`FigureWithAlt` (already shown inside IPython).
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+
+    if not isinstance(alt, str) or len(alt.strip()) < 10:
+        raise ValueError("show: alt must be a sentence that says what the figure shows.")
+    fig = plt.gcf() if fig is None else fig
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    shown = FigureWithAlt(buffer.getvalue(), alt.strip())
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(shown)
+    except ImportError:  # plain Python: the caller may save shown.svg
+        pass
+    return shown
 
 
 # --- Diagrams -----------------------------------------------------------------------------------
@@ -344,4 +407,44 @@ def draw_gru_cell(ax=None):
     _op(ax, cand, "×")
     _wire(ax, [(cand[0] + 0.26, cand[1]), (cand[0] + 0.6, cand[1]), (cand[0] + 0.6, 4.3),
                (plus[0], 4.3), (plus[0], top - 0.26)])
+    return ax
+
+
+def draw_sequence_mapping(ax, steps: int, inputs, outputs, title: str,
+                          decoder_from: int | None = None):
+    """Draw one input-output pattern of an RNN: a box for every state h_t, left to right.
+
+    An input box x_t sits below step t when t is in ``inputs``, an output box y_t above it when
+    t is in ``outputs``. Steps from ``decoder_from`` on are drawn in yellow (a decoder).
+
+    Args:
+        ax: the matplotlib Axes to draw in.
+        steps: number of time steps (columns).
+        inputs, outputs: the steps (1-based) that receive an input or produce an output.
+        title: the axes title (for example ``"many-to-one"``).
+        decoder_from: first step of a decoder, or None for a single RNN.
+
+    Returns:
+        ax.
+    """
+    def box(t, y, text, color):
+        _rnn_box(ax, (t, y), text, color, width=0.6, height=0.44)
+
+    def arrow(start, end):
+        _rnn_arrow(ax, start, end)
+
+    for t in range(1, steps + 1):
+        decoder = decoder_from is not None and t >= decoder_from
+        box(t, 1, f"$h_{{{t}}}$", COLORS["yellow"] if decoder else COLORS["orange"])
+        if t > 1:
+            arrow((t - 0.7, 1), (t - 0.3, 1))
+        if t in inputs:
+            box(t, 0, f"$x_{{{t}}}$", COLORS["sky"])
+            arrow((t, 0.22), (t, 0.78))
+        if t in outputs:
+            box(t, 2, rf"$\hat y_{{{t}}}$", COLORS["green"])
+            arrow((t, 1.22), (t, 1.78))
+    ax.set(xlim=(0.4, steps + 0.6), ylim=(-0.5, 2.5), title=title)
+    ax.set_aspect("equal")
+    ax.axis("off")
     return ax
