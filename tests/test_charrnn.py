@@ -7,9 +7,11 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 
 from utils import charrnn
 from utils.data import Vocabulary
+from utils.rundir import RunDirError, RunDirWarning
 
 TINY = dict(units=16, embedding=8, seq_len=16, batch=8, eval_seconds=1000.0, lr=1e-2, dropout=0.0)
 
@@ -109,6 +112,8 @@ def test_sample_is_deterministic_with_a_seed(trained):
     assert set(a) <= set(_text())
     greedy = charrnn.sample(trained, prime="the ", length=20, temperature=0)
     assert greedy == charrnn.sample(trained, prime="the ", length=20, temperature=0, seed=9)
+    # a temperature too small for float64 (logits / T overflows) is greedy, not NaN
+    assert greedy == charrnn.sample(trained, prime="the ", length=20, temperature=1e-320)
 
 
 def test_unknown_prime_characters_are_named(trained, capsys):
@@ -242,8 +247,6 @@ def test_kill_from_the_command_line_saves_and_resumes(tmp_path, text_file):
                           text=True, env=env, timeout=60)
     assert done.returncode == 0 and "nothing to do" in done.stdout
 
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
     import pty
@@ -267,10 +270,217 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
     assert proc.returncode == 0
     assert re.search(rb"\r\[#*\.*\] +\d+\.\d% epoch \d step \d+ loss", terminal), terminal[-300:]
     assert b"\r\x1b[K" in terminal  # the bar is cleared before each validation line
-    assert [line.split()[:2] for line in stdout.splitlines()][-3:] == [
-        ["epoch", "1"], ["epoch", "2"], ["epoch", "3"]]  # one line per epoch on stdout
-    # without a terminal: the same lines, and no bar
+    assert [line.split()[:2] for line in stdout.splitlines() if line.startswith("epoch")][-3:] \
+        == [["epoch", "1"], ["epoch", "2"], ["epoch", "3"]]  # one line per epoch on stdout
+    assert re.search(rb"loss \d\.\d+ [\d,]+ chars/s, \d+:\d\d left", terminal)  # time left
+    # without a terminal: the same lines, and no bar; and TensorFlow's start-up notices are
+    # held back (here without TF_CPP_MIN_LOG_LEVEL)
+    quiet_env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     done = subprocess.run(_tiny_cli(text_file, tmp_path / "pipe", 3), capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=quiet_env, timeout=120)
     assert done.returncode == 0 and "\r[" not in done.stderr
     assert len(done.stdout.splitlines()) == len(stdout.splitlines())
+    for notice in ("absl", "cuInit", "oneDNN", "cpu_feature_guard", "cuda drivers"):
+        assert notice not in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        f"sample it: python -m utils.charrnn sample --model {tmp_path / 'pipe'}")
+
+
+# --- the faults of issue 15 ----------------------------------------------------------------------
+
+
+def _copy(trained: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "copy"
+    shutil.copytree(trained, out)
+    return out
+
+
+def _state_of(out: Path) -> dict:
+    return json.loads((out / "state.json").read_text())
+
+
+def test_startup_notices_are_held_back_and_real_errors_shown():
+    import io
+
+    held = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1.2 1 port.cc:153] oneDNN custom operations are on. You may see ...\n"
+        "I0000 00:00:1.3 1 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU\n"
+        "I0000 00:00:1.7 1 cpu_feature_guard.cc:227] This TensorFlow binary is optimized ...\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild ...\n"
+        "E0000 00:00:1.8 1 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n"
+        "E0000 00:00:1.9 1 something.cc:1] a real error\n"
+        "Traceback (most recent call last):\n"
+    )
+    stream = io.StringIO()
+    charrnn._replay_startup_lines(held, stream)
+    assert stream.getvalue().splitlines() == [
+        "E0000 00:00:1.9 1 something.cc:1] a real error", "Traceback (most recent call last):"]
+
+
+def test_a_text_of_one_symbol_is_refused_before_any_directory(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match=r"one character \('a'\) repeated 5,000 times"):
+        charrnn.train(out, text="a" * 5000, epochs=1, **TINY)
+    assert not out.exists()
+
+
+def test_out_must_be_a_directory_of_its_own(tmp_path, text_file, capsys):
+    cli = ["train", "--text", str(text_file), "--epochs", "1"]
+    assert charrnn.main(cli + ["--out", ""]) == 2
+    assert "--out) is empty" in capsys.readouterr().err
+    assert charrnn.main(cli + ["--out", str(text_file)]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+    assert charrnn.main(cli + ["--out", str(text_file / "run")]) == 2
+    assert "a part of that path is a file" in capsys.readouterr().err
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"theme": "dark"}')
+    (foreign / "vocab.json").write_text('["my", "words"]')
+    for extra in ([], ["--allow-other-files"]):
+        assert charrnn.main(cli + ["--out", str(foreign)] + extra) == 2
+        assert "not the config.json of a run" in capsys.readouterr().err
+    assert (foreign / "config.json").read_text() == '{"theme": "dark"}'
+    (foreign / "config.json").unlink()
+    assert charrnn.main(cli + ["--out", str(foreign), "--allow-other-files"]) == 2
+    assert "holds vocab.json but no config.json" in capsys.readouterr().err
+    (foreign / "vocab.json").unlink()
+    (foreign / "notes.txt").write_text("mine")
+    assert charrnn.main(cli + ["--out", str(foreign)]) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+
+
+def test_a_second_trainer_is_refused(trained, text_file, tmp_path):
+    out = _copy(trained, tmp_path)
+    owner = {"pid": os.getppid(), "host": __import__("socket").gethostname()}  # alive
+    (out / "train.lock").write_text(json.dumps(owner))
+    with pytest.raises(RunDirError, match=rf"in use by another trainer \(process {owner['pid']}"):
+        charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
+    assert json.loads((out / "train.lock").read_text()) == owner
+
+
+def test_resume_is_announced_cleans_litter_and_takes_over_a_stale_lock(tmp_path, text_file):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+
+    def stop_at_step_3(state):
+        if state["global_step"] == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None,
+                      on_step=stop_at_step_3, allow_other_files=True, **TINY)
+    assert not (out / "train.lock").exists()  # released on the way out
+    # what a trainer killed during a save leaves: a temporary file, files state.json does not
+    # name, and its lock
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+
+    (out / "train.lock").write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
+    (out / f".tmp-{dead.pid}-latest-65.optimizer.npz").write_bytes(b"half")
+    (out / "latest-4.weights.h5").write_bytes(b"orphan")
+    lines = []
+    state = charrnn.train(out, text_file=text_file, epochs=1, log=lines.append,
+                          allow_other_files=True, **TINY)
+    assert lines[0] == ("removed 2 file(s) left by an interrupted save: "
+                        f".tmp-{dead.pid}-latest-65.optimizer.npz, latest-4.weights.h5")
+    assert lines[1].startswith(f"resuming {out} at step 3 (epoch 0, ") and "s trained)" in lines[1]
+    assert lines[-2] == (f"best: {out / state['best_weights']}, "
+                         f"val_loss {state['best_val']:.4f} nats")
+    assert lines[-1] == f"sample it: python -m utils.charrnn sample --model {out}"
+    assert (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["config.json", "vocab.json", "state.json", "notes.txt", state["best_weights"],
+         state["latest_weights"], state["latest_optimizer"]])
+
+
+def test_damaged_best_checkpoint_falls_back_to_the_latest(trained, tmp_path):
+    out = _copy(trained, tmp_path)
+    state = _state_of(out)
+    best = out / state["best_weights"]
+    best.write_bytes(best.read_bytes()[: best.stat().st_size // 2])  # truncated
+    with pytest.warns(RunDirWarning, match=rf"{state['best_weights']}.*SHA-256.*Using "
+                                           rf"{state['latest_weights']} instead"):
+        text = charrnn.sample(out, prime="the ", length=10, temperature=0)
+    assert len(text) == 10
+    best.unlink()  # deleted
+    with pytest.warns(RunDirWarning, match="the file is missing"):
+        charrnn.evaluate(out, text="the cat")
+    latest = out / state["latest_weights"]
+    latest.write_bytes(b"\x89HDF\r\n garbage")
+    with pytest.raises(RunDirError, match=r"holds no usable weights.*latest-\d+\.weights\.h5"):
+        charrnn.sample(out, prime="the ", length=3)
+
+
+def test_damaged_state_falls_back_to_the_checkpoints_and_stops_training(trained, text_file,
+                                                                       tmp_path, capsys):
+    out = _copy(trained, tmp_path)
+    (out / "state.json").write_text('{"epoch": 3, "step_in_epoch"')
+    with pytest.warns(RunDirWarning, match=r"state\.json.*not valid JSON.*Using best-"):
+        assert len(charrnn.sample(out, prime="the ", length=5, temperature=0)) == 5
+    assert charrnn.main(["train", "--text", str(text_file), "--out", str(out), "--epochs", "4",
+                         "--units", "16", "--embedding", "8", "--seq-len", "16", "--batch", "8",
+                         "--dropout", "0", "--lr", "0.01", "--eval-seconds", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert "state.json" in err and "not valid JSON" in err and "new --out" in err
+    assert "Traceback" not in err
+
+
+def test_damaged_vocab_is_named_and_rebuilt_on_resume(trained, text_file, tmp_path, capsys):
+    out = _copy(trained, tmp_path)
+    (out / "vocab.json").write_text('["a", "b"')
+    with pytest.raises(RunDirError, match=r"vocab\.json.*not valid JSON.*rebuilt"):
+        charrnn.sample(out, prime="the ", length=3)
+    assert charrnn.main(["evaluate", "--model", str(out), "--text", str(text_file)]) == 2
+    assert "vocab.json" in capsys.readouterr().err
+    lines = []
+    charrnn.train(out, text_file=text_file, epochs=3, log=lines.append, **TINY)  # finished
+    assert "vocab.json was damaged: rebuilt from the training text." in lines[0]
+    assert Vocabulary.from_json((out / "vocab.json").read_text()).symbols == sorted(set(_text()))
+
+
+def test_a_missing_latest_checkpoint_names_the_way_forward(trained, text_file, tmp_path):
+    out = _copy(trained, tmp_path)
+    state = _state_of(out)
+    (out / state["latest_weights"]).unlink()
+    with pytest.raises(RunDirError, match=rf"cannot resume.*{state['latest_weights']}.*missing"
+                                          rf".*best model.*is intact.*new --out"):
+        charrnn.train(out, text_file=text_file, epochs=4, log=lambda line: None, **TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the best checkpoint is intact: no warning
+        assert charrnn.sample(out, prime="the ", length=3, temperature=0)
+
+
+def test_a_tiny_temperature_is_greedy():
+    logits = np.array([0.5, 2.0, 1.999, -3.0], np.float32)
+    rng = np.random.default_rng(0)
+    for temperature in (0, 1e-320, 5e-324, 1e-300, 1e-6):
+        assert charrnn._next_id(logits, temperature, rng) == 1, temperature
+    assert {charrnn._next_id(logits, 1.0, rng) for _ in range(200)} == {0, 1, 2, 3}
+
+
+def test_sample_streams_and_stops_cleanly_on_ctrl_c(trained, monkeypatch, capsys):
+    shown, pressed = [], []
+
+    class Terminal:  # the user presses Ctrl-C after the prime and 30 characters
+        def write(self, text):
+            if len(shown) == 31 and not pressed:
+                pressed.append(True)
+                raise KeyboardInterrupt
+            shown.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    code = charrnn.main(["sample", "--model", str(trained), "--prime", "the ", "--length",
+                         "1000000", "--seed", "0"])
+    monkeypatch.undo()
+    assert code == 130
+    assert shown[0] == "the " and len(shown) == 32  # the prime, one write per character, "\n"
+    assert shown[-1] == "\n" and set("".join(shown[1:-1])) <= set(_text())
+    err = capsys.readouterr().err
+    assert "stopped after 30 characters." in err and "Traceback" not in err

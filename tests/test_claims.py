@@ -12,8 +12,8 @@ from utils.claims import LOG_VARIABLE, ClaimFailed, claim, claim_close, claim_tr
     ("value", "relation", "bound"),
     [(0.95, ">", 0.9), (0.9, ">=", 0.9), (0.1, "<", 0.2), (0.2, "<=", 0.2), (3, "==", 3)],
 )
-def test_a_claim_that_holds_returns_its_value(value, relation, bound):
-    assert claim("holds", value, relation, bound) == value
+def test_a_claim_that_holds_returns_nothing(value, relation, bound):
+    assert claim("holds", value, relation, bound) is None  # no stray value on the page
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_bad_arguments_are_refused():
 
 def test_claim_close_measures_the_largest_gap():
     a = np.array([1.0, 2.0, 3.0])
-    assert claim_close("equal", a, a + 1e-7, atol=1e-6) < 1e-6
+    claim_close("equal", a, a + 1e-7, atol=1e-6)
     with pytest.raises(ClaimFailed, match="equal"):
         claim_close("equal", a, a + 1e-3, atol=1e-6)
     with pytest.raises(ClaimFailed, match="different shapes"):
@@ -49,7 +49,7 @@ def test_claim_close_measures_the_largest_gap():
 
 
 def test_claim_true():
-    assert claim_true("yes", 1 < 2)
+    claim_true("yes", 1 < 2)
     with pytest.raises(ClaimFailed):
         claim_true("no", 2 < 1)
 

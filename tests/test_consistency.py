@@ -114,6 +114,33 @@ def assert_no_match(text: str, rules: dict[str, str]) -> None:
         assert not match, f"{why} (found {match.group(0)!r})"
 
 
+# What a chapter's code shows on the page: claims that read as sentences, figures with alt text,
+# checked cells marked by their tag.
+PAGE_RULES = {
+    r"(?m)^\s*assert\b": "check a claim with utils.claims (claim, claim_close, claim_true)",
+    r"np\.testing\.assert_": "check equality with utils.claims.claim_close",
+    r"plt\.show\(": "show figures with utils.plot.show(fig, alt=...) so they have alt text",
+    r"NBVAL_CHECK_OUTPUT": "mark a checked cell with the tag nbval-check-output, not a comment",
+}
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_code_reads_well_on_the_page(nb):
+    text = "\n".join(
+        source(c) for c in cells(nb)
+        if c["cell_type"] == "code" and "raises-exception" not in c["metadata"].get("tags", [])
+    )
+    assert_no_match(text, PAGE_RULES)
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_has_a_checked_exercise(nb):
+    text = code(nb)
+    assert re.search(r"\bcheck_\w+\(", text) and "utils.exercises" in text, (
+        "give the chapter an exercise checked by a function of utils.exercises"
+    )
+
+
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
 def test_notebook_sets_seed_and_style(nb):
     text = code(nb)
@@ -140,6 +167,14 @@ def test_citations_exist_in_the_bibliography():
 
 # Symbols that are easy to get wrong, with the notation appendix's spelling.
 NOTATION_SLIPS = {
+    r"\bs_j\b|s_\{j\}|s_i\b": "the decoder's state is s_t; i indexes input steps (seq2seq)",
+    r"\\alpha_\{t,": "attention weights are a_{t,i}: alpha_t(s) is CTC's forward variable",
+    r"window (?:of |width )?\$k\$|\$k\$-(?:step|character) window": (
+        "k is add-k's pseudo-count: a window or kernel width is w"
+    ),
+    r"truncat\w* (?:length|after) \$k\$|\$k\$ steps? of truncat": (
+        "k is add-k's pseudo-count: truncated BPTT's chunk length is T_c"
+    ),
     r"W_h(?![hy])|W_\{h\}": "write W_{hh} (recurrent) or W_{hy} (output), not W_h",
     r"W_x(?!h)|W_\{x\}|W_\{hx\}|W_\{ih\}": "write W_{xh} for the input-to-hidden weights",
     r"h_\{t\+1\}\s*=\s*\\tanh": "the step is h_t = tanh(... h_{t-1} ...), not h_{t+1}",

@@ -127,3 +127,33 @@ def _repo_copy(name):
 
     repo_data = Path(data.__file__).resolve().parent.parent / "data"
     return repo_data / data.CORPORA[name].filename
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ('"abc"', "JSON list of symbols, not str"),
+        ('{"a": 1}', "JSON list of symbols, not dict"),
+        ("[null]", "entry 0 is None, not a non-empty string"),
+        ('["a", 3]', "entry 1 is 3"),
+        ('["a", ""]', "entry 1 is ''"),
+        ('["a", "b", "a"]', r"\['a'\] appear more than once"),
+        ("[]", "list of symbols is empty"),
+        ('["a", "b"', "not valid JSON"),
+    ],
+)
+def test_vocabulary_from_json_names_the_file_and_the_fault(text, fault):
+    with pytest.raises(ValueError, match=rf"'run/vocab.json' is damaged: .*{fault}"):
+        data.Vocabulary.from_json(text, source="run/vocab.json")
+    with pytest.raises(ValueError, match="the vocabulary JSON is damaged"):
+        data.Vocabulary.from_json(text)
+
+
+def test_vocabulary_from_json_of_characters_and_of_words():
+    assert data.Vocabulary.from_json('["b", "a"]', chars=True).symbols == ["a", "b"]
+    words = data.Vocabulary.from_text(["the", "cat"])
+    assert data.Vocabulary.from_json(words.to_json()).symbols == ["cat", "the"]
+    with pytest.raises(ValueError, match="entry 0 is 'cat', not a one-character string"):
+        data.Vocabulary.from_json(words.to_json(), chars=True)
+    with pytest.raises(TypeError, match="must be a str"):
+        data.Vocabulary.from_json(b'["a"]')

@@ -82,3 +82,33 @@ def test_gradcheck_does_not_import_tensorflow():
 
     code = "import sys, utils.gradcheck, utils.numpy_rnn; assert 'tensorflow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_non_finite_gradients_fail_the_check():
+    W = np.array([[0.5, -1.0], [2.0, 0.3]])
+
+    def loss(W):
+        return np.sum(W ** 2)
+
+    for bad in (np.nan, np.inf):
+        analytic = 2 * W
+        analytic[0, 1] = bad
+        with pytest.warns(UserWarning, match="analytic gradient of 'W' has NaN or infinite"):
+            errors = check_gradients(loss, {"W": W}, {"W": analytic})
+        assert errors["W"] == np.inf and not max(errors.values()) < 1e-6
+    # the numerical side: a loss that is NaN near the point
+    with pytest.warns(UserWarning, match="numerical gradient"), np.errstate(invalid="ignore"):
+        errors = check_gradients(lambda W: np.sum(np.log(W)), {"W": W}, {"W": 1 / W})
+    assert errors["W"] == np.inf
+    assert relative_error([1.0, np.nan], [1.0, 2.0]) == np.inf
+    assert relative_error([1.0, 2.0], [np.inf, 2.0]) == np.inf
+
+
+def test_float16_and_bad_steps_are_refused():
+    with pytest.raises(TypeError, match=r"float16.*astype\(np.float64\)"):
+        numerical_gradient(np.sum, np.array([1.0, 2.0], dtype=np.float16))
+    for eps in (np.inf, np.nan, -1e-6, 0.0):
+        with pytest.raises(ValueError, match="finite positive"):
+            numerical_gradient(np.sum, np.array([1.0]), eps=eps)
+        with pytest.raises(ValueError, match="finite positive"):
+            check_gradients(lambda w: w.sum(), {"w": np.ones(2)}, {"w": np.ones(2)}, eps=eps)

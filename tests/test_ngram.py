@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from utils.ngram import SMOOTHINGS, NGramLM, _modified_discounts, main
@@ -95,6 +95,7 @@ def test_single_discount_reference_on_words():
     discount=st.one_of(st.none(), st.floats(0.05, 1.0)),
 )
 def test_probabilities_sum_to_one(train, context, order, smoothing, discount):
+    assume(order <= len(train))
     kwargs = {"discount": discount} if smoothing == "kneser-ney" else {}
     lm = NGramLM(order, smoothing=smoothing, k=0.3, **kwargs).fit(train)
     dist = lm.distribution(context)
@@ -112,6 +113,7 @@ def test_probabilities_sum_to_one(train, context, order, smoothing, discount):
     order=st.integers(1, 4),
 )
 def test_mle_sums_to_one_over_seen_tokens(train, context, order):
+    assume(order <= len(train))
     lm = NGramLM(order, smoothing="mle").fit(train)
     dist = lm.distribution(context)
     assert math.isclose(dist.sum(), 1.0, rel_tol=1e-9)
@@ -127,6 +129,7 @@ def test_mle_sums_to_one_over_seen_tokens(train, context, order):
 )
 def test_cross_entropy_is_mean_of_prob(train, held, order, smoothing):
     """cross_entropy scores token t with the (up to n - 1) tokens before it inside ``held``."""
+    assume(order <= len(train))
     lm = NGramLM(order, smoothing=smoothing).fit(train)
     probs = [lm.prob(held[t], held[max(0, t - order + 1):t]) for t in range(len(held))]
     with np.errstate(divide="ignore"):
@@ -295,3 +298,59 @@ def test_module_runs_as_a_script(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "bits per character" in result.stdout
+
+
+def test_orders_beyond_the_text_and_memory_are_refused():
+    with pytest.raises(ValueError, match=r"order 12 is longer than the training data \(11 tok"):
+        NGramLM(12).fit("hello world")
+    with pytest.raises(ValueError, match="longer than the training data"):
+        NGramLM(10**19).fit("hello world")  # refused at once, not counted
+    assert NGramLM(11).fit("hello world").num_ngrams() == 1
+    # 20k tokens, order 10000: about 6 GB of counts, refused before counting
+    need = NGramLM.estimate_bytes(20_000, 10_000)
+    assert need > 5 * 2**30
+    with pytest.raises(MemoryError, match=r"order-10,000 model of 20,000 tokens may need up to "
+                                          r"\d+\.\d GiB.*max_bytes"):
+        NGramLM(10_000).fit("ab" * 10_000)
+    with pytest.raises(MemoryError, match="limit of 0.0 GiB"):
+        NGramLM(2).fit("abc", max_bytes=1000)
+    assert NGramLM(2).fit("abc", max_bytes=None).num_ngrams() == 2
+    # the estimate is an upper bound of what the model keeps
+    lm = NGramLM(4).fit(TEXT * 20)
+    assert lm.nbytes() < NGramLM.estimate_bytes(len(TEXT) * 20, 4)
+
+
+def test_a_literal_unk_token_is_the_reserved_symbol():
+    words = "the <unk> sat on the mat . the cat sat on the <unk> .".split()
+    lm = NGramLM(2, smoothing="interpolated").fit(words)
+    assert lm.UNK not in lm.vocabulary and lm.V == len(set(words))
+    held = "the <unk> sat on the dog".split()
+    probs = [lm.prob(held[t], held[max(0, t - 1):t]) for t in range(len(held))]
+    assert lm.cross_entropy(held) == pytest.approx(-np.mean(np.log2(probs)), rel=1e-12)
+    assert lm.prob("<unk>", ["the"]) == lm.prob("dog", ["the"]) > lm.prob("dog", ["cat"])
+    dist = lm.distribution(["the"])
+    assert dist.sum() == pytest.approx(1.0) and dist[lm.unk_id] == lm.prob("<unk>", ["the"])
+    strict = NGramLM(2, unknown="error").fit(words)
+    assert strict.cross_entropy(["the", "<unk>"]) > 0  # the literal is not an unseen token
+    with pytest.raises(KeyError, match="dog"):
+        strict.cross_entropy(["the", "dog"])
+    with pytest.raises(ValueError, match="every training token is '<unk>'"):
+        NGramLM(1).fit(["<unk>", "<unk>"])
+    assert "<unk>" not in lm.generate(50, rng=0)
+
+
+def test_command_line_checks_k_only_for_add_k_and_refuses_long_orders(tmp_path, capsys):
+    f = tmp_path / "t.txt"
+    f.write_text("hello world", encoding="utf-8")
+    base = ["--train", str(f), "--eval", str(f)]
+    assert main(base + ["--order", "2", "--k", "-1"]) == 0  # Kneser-Ney ignores k
+    capsys.readouterr()
+    for args, message in [(["--smoothing", "add-k", "--k", "-1"], "--k must be a finite"),
+                          (["--order", "1000000"], "order 1,000,000 is longer than"),
+                          (["--order", "99999999999999999999"], "longer than the training"),
+                          (["--order", "5", "--max-memory-gb", "1e-9"], "may need up to")]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(base + args)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err

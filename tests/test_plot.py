@@ -83,3 +83,32 @@ def test_cell_diagrams_draw_in_given_axes():
     assert draw_gru_cell(ax=right) is right
     assert texts(left).count("σ") == 3 and texts(right).count("σ") == 2
     assert "LSTM" in left.get_title() and "GRU" in right.get_title()
+
+
+def test_show_gives_the_figure_its_alt_text():
+    import matplotlib.pyplot as plt
+
+    from utils.plot import FigureWithAlt, show
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(ValueError, match="alt"):
+        show(fig, alt="")
+    assert show(fig, alt="A line rising from 0 to 1.") is None
+    shown = FigureWithAlt("<svg></svg>", 'Loss "falls" & <rises>')
+    html = shown._repr_html_()
+    assert html.startswith("<img") and 'alt="Loss &quot;falls&quot; &amp; &lt;rises&gt;"' in html
+    assert "data:image/svg+xml;base64," in html
+
+
+def test_draw_sequence_mapping_draws_a_box_per_state_input_and_output():
+    from matplotlib.patches import FancyBboxPatch
+
+    from utils.plot import draw_sequence_mapping
+
+    fig, ax = plt.subplots()
+    draw_sequence_mapping(ax, steps=4, inputs=[1, 2, 3, 4], outputs=[4], title="many-to-one")
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 4 + 4 + 1
+    assert ax.get_title() == "many-to-one"
+    plt.close(fig)

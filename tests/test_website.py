@@ -126,7 +126,8 @@ def test_index_redirects_to_the_introduction(build_log):
     assert 'url=intro.html' in (HTML / "index.html").read_text()
 
 
-def test_every_internal_link_resolves(build_log):
+def test_every_internal_link_resolves(build_log, pdf_path):
+    """Every link of the site, the introduction's link to the PDF included."""
     parsed = {page: _parse(page) for page in site_pages()}
     broken = []
     for page, info in parsed.items():

@@ -76,6 +76,9 @@ def print_pdf(source: Path = SINGLE, target: Path = PDF) -> Path:
 
 def main() -> int:
     path = print_pdf()
+    website = ROOT / "_build" / "html"
+    if website.is_dir():  # the introduction links it
+        shutil.copy2(path, website / path.name)
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

@@ -13,7 +13,7 @@ claim, its bound, its smallest and largest value over the runs, and in how many 
     python tools/sweep.py --report-only        # rewrite the report from the stored results
 
 Results are kept per chapter in ``benchmarks/results/sweep/<chapter>.json`` with the SHA-256 of
-the notebook they came from: the report marks a chapter whose notebook changed since as stale.
+the code cells they ran: the report marks a chapter whose code changed since as stale.
 ``make sweep`` runs the whole sweep.
 """
 
@@ -85,7 +85,11 @@ def find_chapters(prefixes: list[str] | None) -> list[Path]:
 
 
 def notebook_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the notebook's code cells: what a run executes (prose may change freely)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = "\n# ---- cell ----\n".join("".join(c["source"]) for c in cells
+                                        if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
 def execute(notebook: Path, run: int) -> dict:

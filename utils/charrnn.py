@@ -2,34 +2,38 @@
 
 The better recipe of chapter 13, packaged: integer ids and an ``Embedding`` (no one-hot copy of
 the corpus), sequences of ``seq_len`` characters with a prediction at every step, ``tf.data``,
-GRU or LSTM layers with dropout between them, Adam with gradient clipping by norm, a learning rate
-that decays along the training budget, and generation with a stateful one-step model. The
-defaults (:data:`DEFAULTS`) are the best configuration found for 2 CPU cores.
+GRU or LSTM layers with dropout between them, Adam with gradient clipping (Keras's ``clipnorm``:
+each gradient tensor separately), a learning rate that decays along the training budget, and
+generation with a stateful one-step model. The defaults (:data:`DEFAULTS`) are the best
+configuration found for 2 CPU cores.
 
 Command line::
 
     python -m utils.charrnn train --text FILE --out DIR [--minutes M] [--cell lstm|gru]
         [--units U] [--layers L] [--seq-len T] [--batch B] [--val-fraction 0.1]
         [--embedding E] [--dropout P] [--lr LR] [--seed S] [--epochs N] [--eval-seconds S]
+        [--allow-other-files]
     python -m utils.charrnn sample --model DIR --prime TEXT --length N --temperature T [--seed S]
     python -m utils.charrnn evaluate --model DIR --text FILE
 
 The text is split by position: the first ``1 - val_fraction`` of the characters for training, the
-rest for validation. Training shows progress (a bar on a terminal, one line per validation
-otherwise), scores the validation text every ``eval_seconds`` of training and at the end of each
-epoch, and writes to DIR:
+rest for validation. Training shows progress (a bar with the time left on a terminal, one line
+per validation otherwise), scores the validation text every ``eval_seconds`` of training and at
+the end of each epoch, and ends with where the best model is and the command that samples it.
 
-- ``config.json`` (the settings, the text's SHA-256), ``vocab.json``
-  (:meth:`utils.data.Vocabulary.to_json`);
-- ``state.json`` (progress: epoch, step, training seconds, history, and which files hold the
-  latest and the best checkpoint);
-- ``latest-STEP.weights.h5`` + ``latest-STEP.optimizer.npz`` (weights and Adam's moments) and
-  ``best-STEP.weights.h5`` (the best by validation loss, used by ``sample`` and ``evaluate``).
-
-Every file is written to a temporary name and moved into place with :func:`os.replace`, and
-``state.json`` is written last, so a run killed at any moment leaves a consistent directory; Ctrl-C
-(or SIGTERM from the command line) saves the steps finished so far before stopping. Running the
-same command again resumes where the run stopped; a larger ``--minutes`` or ``--epochs`` extends it.
+DIR is a run directory (:mod:`utils.rundir`): ``config.json`` (the settings, the text's
+SHA-256), ``vocab.json`` (:meth:`utils.data.Vocabulary.to_json`), ``state.json`` (progress,
+history, the checkpoints' names and SHA-256), ``latest-STEP.weights.h5`` +
+``latest-STEP.optimizer.npz`` (weights and Adam's moments) and ``best-STEP.weights.h5`` (the best
+by validation loss, used by ``sample`` and ``evaluate``), and ``train.lock`` while a trainer
+runs. Every file is written to a temporary name and moved into place, ``state.json`` last, so a
+run killed at any moment leaves a consistent directory; Ctrl-C (or SIGTERM from the command line)
+saves the steps finished so far before stopping, and a second Ctrl-C waits for that save. Running
+the same command again resumes where the run stopped (and says so); a larger ``--minutes`` or
+``--epochs`` extends it. A directory with files of other programs, or with a trainer already at
+work, is refused; damaged files are named, with what to do (``sample`` and ``evaluate`` fall back
+on the other checkpoint, with a warning). On the command line, TensorFlow's start-up notices are
+kept off the terminal (errors still show).
 
 Scoring (``evaluate``): every character of the text is scored once. The text is read as if it
 followed blank space (the model first reads a short run of newlines, or spaces when the vocabulary
@@ -46,18 +50,22 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import math
 import os
+import re
+import shlex
 import signal
 import sys
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from utils.data import Vocabulary
+from utils.rundir import RunDir, RunDirError, RunDirWarning
 
 __all__ = [
     "DEFAULTS",
@@ -103,8 +111,10 @@ DEFAULTS = {
 #: Settings that define a run: resuming with different values is refused.
 _RUN_KEYS = ("cell", "units", "layers", "embedding", "dropout", "seq_len", "batch", "lr",
              "clipnorm", "schedule", "val_fraction", "seed")
+#: Marks a config.json as the settings of a run of this trainer.
+_RUN_FORMAT = "utils.charrnn run 1"
 #: The value of a setting added later, for runs whose config.json was written before it existed.
-_ADDED_KEYS = {"dropout": 0.0}
+_ADDED_KEYS = {"dropout": 0.0, "format": _RUN_FORMAT}
 
 _MIN_LR_FRACTION = 0.05  # the cosine schedule decays to this fraction of the learning rate
 _WARMUP_CHARS = 64  # blank characters read before a text, and per stream before its share
@@ -191,31 +201,62 @@ def _sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` in one step."""
-    # keep the suffixes that Keras checks (``.weights.h5``) on the temporary name
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+# --- TensorFlow, imported when needed (quietly on the command line) ------------------------------
+
+#: Set by :func:`main`: hold back TensorFlow's start-up notices (see :func:`_import_tf`).
+_QUIET_STARTUP = False
+#: Lines that TensorFlow writes to stderr at start-up on every machine, and that are not errors.
+_STARTUP_NOTICES = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called"
+    r"|oneDNN custom operations are on"
+    r"|Could not find cuda drivers on your machine"
+    r"|cpu_feature_guard\.cc|This TensorFlow binary is optimized"
+    r"|^To enable the following instructions"
+    r"|failed call to cuInit"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|computation placer already registered"
+    r"|TF-TRT Warning: Could not find TensorRT"
+)
 
 
-def _write_json(path: Path, obj) -> None:
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=1, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
+def _import_tf():
+    """``(keras, tensorflow)``, imported on first use.
 
-    _write_atomic(path, write)
+    On the command line (``_QUIET_STARTUP``) TensorFlow's start-up notices are kept off the
+    terminal: ``TF_CPP_MIN_LOG_LEVEL`` defaults to 1 (no INFO lines once its logging has
+    started), and what it writes to stderr (file descriptor 2) before that, while importing and
+    while looking for devices, is held in a temporary file; the lines that are not known notices
+    (:data:`_STARTUP_NOTICES`) are then written out, so real errors still show.
+    """
+    if _QUIET_STARTUP and "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as held:
+            os.dup2(held.fileno(), 2)
+            try:
+                import keras  # noqa: F401
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()  # the CUDA probe writes its notice here
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                held.seek(0)
+                _replay_startup_lines(held.read().decode("utf-8", "replace"), sys.stderr)
+    import keras
+    import tensorflow as tf
+
+    return keras, tf
 
 
-def _read_json(path: Path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def _replay_startup_lines(text: str, stream) -> None:
+    """Write the lines of ``text`` that are not known start-up notices to ``stream``."""
+    kept = [line for line in text.splitlines() if line.strip()
+            and not _STARTUP_NOTICES.search(line)]
+    if kept:
+        stream.write("\n".join(kept) + "\n")
+        stream.flush()
 
 
 def split_for_validation(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -248,7 +289,7 @@ def build_model(vocab_size: int, cell: str = "lstm", units: int = 512, layers: i
     carry the recurrent state across calls (``states``: one list per layer, ``[h]`` for a GRU and
     ``[h, c]`` for an LSTM, each ``(B, units)``; ``None`` starts from zeros).
     """
-    import keras
+    keras, _ = _import_tf()
 
     TrainConfig(cell=cell, units=units, layers=layers, embedding=embedding, dropout=dropout,
                 epochs=1).check()
@@ -291,8 +332,23 @@ def _model_from_config(config: dict):
                        config["embedding"], config.get("dropout", _ADDED_KEYS["dropout"]))
 
 
+def _is_our_config(config) -> bool:
+    """Whether a parsed config.json is the settings of a run of this trainer."""
+    return isinstance(config, dict) and all(
+        key in config for key in ("vocab_size", "text_sha256", "cell", "units", "seq_len"))
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
 def load_model(model_dir: str | os.PathLike, which: str = "best"):
     """Load a trained model from a directory written by :func:`train`.
+
+    Every file read is checked. If the checkpoint asked for is missing or damaged (its SHA-256
+    differs from the one recorded when it was saved, or it cannot be loaded), the other one is
+    used (best <-> latest), or else the newest checkpoint on disk; so is a missing or damaged
+    ``state.json``. A :class:`~utils.rundir.RunDirWarning` says which file was used and why.
 
     Args:
         model_dir: the ``--out`` directory of a training run.
@@ -301,24 +357,50 @@ def load_model(model_dir: str | os.PathLike, which: str = "best"):
     Returns:
         ``(model, vocab, config)``: the model (see :func:`build_model`), its
         :class:`~utils.data.Vocabulary` and the run's settings (a dict).
+
+    Raises:
+        FileNotFoundError: the directory holds no run.
+        RunDirError: a file needed is damaged (the message names it and says what to do).
     """
-    model_dir = Path(model_dir)
     if which not in ("best", "latest"):
         raise ValueError(f"which must be 'best' or 'latest', got {which!r}.")
-    state_path = model_dir / "state.json"
-    if not state_path.is_file():
+    run = RunDir(model_dir)
+    if not run.path.is_dir() or not (run.state_path.exists() or run.config_path.exists()):
         raise FileNotFoundError(
-            f"{str(model_dir)!r} holds no trained model (no state.json): train one first with "
-            f"`python -m utils.charrnn train --text FILE --out {model_dir}`."
+            f"{str(run.path)!r} holds no trained model (no state.json): train one first with "
+            f"`python -m utils.charrnn train --text FILE --out {run.path}`."
         )
-    state = _read_json(state_path)
-    config = _read_json(model_dir / "config.json")
-    vocab = Vocabulary.from_json((model_dir / "vocab.json").read_text(encoding="utf-8"))
-    name = state.get(f"{which}_weights")
-    if not name:
-        raise FileNotFoundError(f"{str(model_dir)!r} has no {which} checkpoint yet.")
+    config = run.read_config()
+    if not _is_our_config(config):
+        raise RunDirError(f"{str(run.config_path)!r} is not the settings of a run of this "
+                          f"trainer (keys missing): is --model the right directory?")
+    vocab = run.read_vocab(config["vocab_size"])
+    problems = []
+    try:
+        state = run.read_state()
+    except RunDirError as error:
+        state = None
+        problems.append(str(error))
     model = _model_from_config(config)
-    model.load_weights(str(model_dir / name))
+    candidates = run.weight_candidates(state, which)
+    for name in candidates:
+        problem = run.check_file(state or {}, name)
+        if problem is None:
+            try:
+                model.load_weights(str(run.path / name))
+            except Exception as error:  # h5py and Keras raise many kinds
+                problem = f"it cannot be loaded ({type(error).__name__}: {_first_line(error)})"
+        if problem is None:
+            break
+        problems.append(f"{str(run.path / name)!r} is unusable: {problem}.")
+    else:
+        tried = " ".join(problems) if problems else "no checkpoint was saved yet."
+        raise RunDirError(
+            f"{str(run.path)!r} holds no usable weights. {tried} Train again (the training "
+            f"command resumes from the latest good checkpoint, or use a new --out).")
+    if problems:
+        warnings.warn(f"{' '.join(problems)} Using {name} instead.", RunDirWarning,
+                      stacklevel=2)
     return model, vocab, config
 
 
@@ -334,7 +416,7 @@ def _blank_id(vocab: Vocabulary) -> int:
 
 def _stream_fn(model):
     """A ``tf.function`` that runs ``ids`` from ``states`` and returns log-probs and states."""
-    import tensorflow as tf
+    _, tf = _import_tf()
 
     @tf.function(reduce_retracing=True)
     @tf.autograph.experimental.do_not_convert  # no Python control flow to convert
@@ -461,7 +543,7 @@ def _text_argument(text, text_file) -> str:
 
 
 def _step_fn(model):
-    import tensorflow as tf
+    _, tf = _import_tf()
 
     @tf.function(reduce_retracing=True)
     @tf.autograph.experimental.do_not_convert
@@ -472,8 +554,26 @@ def _step_fn(model):
     return step
 
 
+def _next_id(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """Sample an id from ``softmax(logits / temperature)``; argmax for temperature 0.
+
+    A temperature so small that ``logits / temperature`` overflows float64 (below about 1e-308
+    times the logits' spread) is the limit of ever sharper distributions: greedy too.
+    """
+    z = logits.astype(np.float64)
+    if temperature == 0:
+        return int(np.argmax(z))
+    with np.errstate(over="ignore"):
+        z = z / temperature
+    if not np.isfinite(z).all():
+        return int(np.argmax(logits))
+    p = np.exp(z - z.max())
+    return int(rng.choice(len(p), p=p / p.sum()))
+
+
 def sample(model_dir: str | os.PathLike | None = None, prime: str = "", length: int = 200,
-           temperature: float = 1.0, seed: int | None = None, *, model=None, vocab=None) -> str:
+           temperature: float = 1.0, seed: int | None = None, *, model=None, vocab=None,
+           on_text=None) -> str:
     """Generate ``length`` characters after ``prime`` with a stateful one-step model.
 
     The prime is read once; then each new character costs one recurrent step (the prefix is never
@@ -486,6 +586,9 @@ def sample(model_dir: str | os.PathLike | None = None, prime: str = "", length: 
         temperature: > 0 divides the logits before sampling (< 1 sharper, > 1 flatter);
             0 means greedy (argmax).
         seed: seeds the sampler (same seed, same text).
+        on_text: optional ``on_text(ch)`` called with each character as it is generated (the
+            command line prints them, so that a long sample streams and Ctrl-C keeps what was
+            shown).
 
     Returns:
         The generated characters (without the prime).
@@ -517,16 +620,12 @@ def sample(model_dir: str | os.PathLike | None = None, prime: str = "", length: 
     logits, states = step(np.array([ids], np.int32), states)
     out = []
     for _ in range(length):
-        z = logits.numpy()[0].astype(np.float64)
-        if temperature == 0:
-            nxt = int(np.argmax(z))
-        else:
-            z = z / temperature
-            p = np.exp(z - z.max())
-            nxt = int(rng.choice(len(p), p=p / p.sum()))
-        out.append(nxt)
+        nxt = _next_id(logits.numpy()[0], temperature, rng)
+        out.append(vocab.id_to_char[nxt])
+        if on_text is not None:
+            on_text(out[-1])
         logits, states = step(np.array([[nxt]], np.int32), states)
-    return vocab.decode(out)
+    return "".join(out)
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -540,15 +639,16 @@ class _Progress:
         self.stream = stream or sys.stderr
         self.last = 0.0
 
-    def update(self, fraction: float, text: str) -> None:
+    def update(self, fraction: float, seconds_left: float | None, text: str) -> None:
         now = time.monotonic()
         if not self.enabled or now - self.last < 0.2:
             return
         self.last = now
         width = 30
         filled = int(round(width * min(max(fraction, 0.0), 1.0)))
+        left = "" if seconds_left is None else f", {_clock(seconds_left)} left"
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * fraction:5.1f}% "
-                          f"{text}\x1b[K")
+                          f"{text}{left}\x1b[K")
         self.stream.flush()
 
     def clear(self) -> None:
@@ -579,6 +679,216 @@ def _steps_per_epoch(n_train: int, seq_len: int, batch: int) -> int:
     return ((n_train - 1) // seq_len) // batch  # lower bound over offsets (may be one more)
 
 
+def _clock(seconds: float) -> str:
+    """``M:SS`` (or ``H:MM:SS``) for a number of seconds."""
+    seconds = max(0, int(round(seconds)))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class _Budget:
+    """The training budget: minutes of training and/or epochs, whichever ends first."""
+
+    def __init__(self, cfg: TrainConfig, steps_per_epoch: int):
+        self.seconds = None if cfg.minutes is None else 60.0 * cfg.minutes
+        self.steps = None if cfg.epochs is None else cfg.epochs * steps_per_epoch
+        self.epochs = cfg.epochs
+
+    def fraction(self, state: dict) -> float:
+        """How much of the budget is spent, in [0, 1]."""
+        f = 0.0
+        if self.seconds is not None:
+            f = max(f, state["train_seconds"] / self.seconds)
+        if self.steps is not None:
+            f = max(f, state["global_step"] / self.steps)
+        return min(f, 1.0)
+
+    def finished(self, state: dict) -> bool:
+        if self.seconds is not None and state["train_seconds"] >= self.seconds:
+            return True
+        return self.epochs is not None and state["epoch"] >= self.epochs
+
+    def seconds_left(self, state: dict) -> float | None:
+        """Training seconds left, extrapolated from the pace so far (None before any step)."""
+        f = self.fraction(state)
+        if f <= 0:
+            return None
+        return state["train_seconds"] * (1 - f) / f
+
+
+def _learning_rate(cfg: TrainConfig, fraction: float) -> float:
+    """The constant rate, or the cosine decay from ``lr`` to 5% of it along the budget."""
+    if cfg.schedule == "constant":
+        return cfg.lr
+    low = _MIN_LR_FRACTION * cfg.lr
+    return low + (cfg.lr - low) * 0.5 * (1.0 + math.cos(math.pi * fraction))
+
+
+def _train_step_fn(model, optimizer):
+    """A ``tf.function`` ``train_step(x, y) -> loss``: one Adam step on a batch."""
+    keras, tf = _import_tf()
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function
+    @tf.autograph.experimental.do_not_convert
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    return train_step
+
+
+def _epoch_dataset(train_ids: np.ndarray, cfg: TrainConfig, state: dict):
+    """The batches of the current epoch that are not trained yet (``tf.data``)."""
+    _, tf = _import_tf()
+    x_all, y_all = _epoch_batches(train_ids, cfg.seq_len, cfg.batch, cfg.seed, state["epoch"])
+    return (tf.data.Dataset.from_tensor_slices((x_all, y_all))
+            .batch(cfg.batch, drop_remainder=True)
+            .skip(state["step_in_epoch"])
+            .prefetch(2))
+
+
+def _check_trainable(text: str, cfg: TrainConfig) -> tuple[str, str]:
+    """``(train_text, val_text)``, or a ``ValueError`` saying why the text cannot be trained on."""
+    symbols = set(text)
+    if len(symbols) < 2:
+        raise ValueError(
+            f"the text is one character ({text[0]!r}) repeated {len(text):,} times: there is "
+            f"nothing to predict. Train on a text with at least two different characters."
+        )
+    train_text, val_text = split_for_validation(text, cfg.val_fraction)
+    if len(train_text) < cfg.seq_len * cfg.batch + 1:
+        raise ValueError(
+            f"the training part of the text ({len(train_text)} characters) is shorter than one "
+            f"batch of batch x seq_len + 1 = {cfg.seq_len * cfg.batch + 1} characters: use a "
+            f"longer text or a smaller --batch / --seq-len."
+        )
+    return train_text, val_text
+
+
+def _new_state() -> dict:
+    return {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "train_seconds": 0.0,
+            "chars_seen": 0, "best_val": None, "best_weights": None, "latest_weights": None,
+            "latest_optimizer": None, "history": [], "sha256": {}}
+
+
+def _open_run(run: RunDir, run_config: dict, vocab: Vocabulary, log) -> dict:
+    """The run's progress: a new run's (its settings written), or the saved one, checked.
+
+    Call with the lock held. Litter of an interrupted save is removed (and said); a damaged
+    ``vocab.json`` is rebuilt from the text (the same text: its SHA-256 is in the settings).
+    """
+    if not run.has_run():
+        removed = run.clean_litter(_new_state() if run.config_path.exists() else None)
+        run.write_config(run_config)
+        run.write_vocab(vocab)
+        state = _new_state()
+    else:
+        old = run.read_config()
+        for key, value in run_config.items():
+            if old.get(key, _ADDED_KEYS.get(key)) != value:
+                what = "the text" if key.startswith("text") else key
+                raise ValueError(
+                    f"{str(run.path)!r} holds a run with different settings ({what}: "
+                    f"{old.get(key)!r} there, {value!r} now). Resume with the same options and "
+                    f"text, or choose a new --out directory."
+                )
+        state = run.read_state()
+        removed = run.clean_litter(state)
+        try:
+            intact = run.read_vocab(len(vocab)).symbols == vocab.symbols
+        except RunDirError:
+            intact = False
+        if not intact:
+            run.write_vocab(vocab)
+            log(f"{run.vocab_path} was damaged: rebuilt from the training text.")
+    if removed:
+        log(f"removed {len(removed)} file(s) left by an interrupted save: "
+            f"{', '.join(removed[:3])}{' ...' if len(removed) > 3 else ''}")
+    return state
+
+
+def _restore(run: RunDir, state: dict, model, optimizer) -> None:
+    """Load the latest weights and optimizer state, checked (``RunDirError`` if unusable)."""
+    name = state["latest_weights"]
+    problem = run.check_file(state, name)
+    if problem is None:
+        try:
+            model.load_weights(str(run.path / name))
+        except Exception as error:  # h5py and Keras raise many kinds
+            problem = f"it cannot be loaded ({type(error).__name__}: {_first_line(error)})"
+    if problem is not None:
+        raise RunDirError(run.cannot_resume(state, name, problem))
+    values = run.load_optimizer_arrays(state)
+    shapes = [tuple(v.shape) for v in optimizer.variables]
+    if [tuple(v.shape) for v in values] != shapes:
+        raise RunDirError(run.cannot_resume(state, state["latest_optimizer"],
+                                            "it does not fit the model"))
+    for var, value in zip(optimizer.variables, values, strict=True):
+        var.assign(value)
+
+
+class _Checkpoints:
+    """Validation, checkpoints and the lines that report them, for one training session."""
+
+    def __init__(self, run: RunDir, state: dict, model, optimizer, validate, bar, log):
+        self.run, self.state, self.model, self.optimizer = run, state, model, optimizer
+        self.validate, self.bar, self.log = validate, bar, log
+
+    def save(self, val_loss: float | None) -> None:
+        """Save the latest checkpoint, and the best one if ``val_loss`` is the lowest so far."""
+        keras, _ = _import_tf()
+        state = self.state
+        best = val_loss is not None and (state["best_val"] is None
+                                         or val_loss < state["best_val"])
+        if best:
+            state["best_val"] = val_loss
+        self.run.save_checkpoint(
+            state, self.model.save_weights,
+            [keras.ops.convert_to_numpy(v) for v in self.optimizer.variables], best=best)
+
+    def checkpoint(self, reason: str, losses: list[float]) -> None:
+        """Score the validation text, record it in the history, save, and print one line."""
+        state = self.state
+        train_loss = float(np.mean(losses)) if losses else None
+        val_loss = self.validate()
+        state["history"].append({
+            "epoch": state["epoch"], "step": state["global_step"],
+            "train_seconds": round(state["train_seconds"], 3), "chars_seen": state["chars_seen"],
+            "train_loss": train_loss, "val_loss": val_loss, "reason": reason})
+        self.save(val_loss)
+        self.bar.clear()
+        loss_text = "" if train_loss is None else f" train_loss={train_loss:.4f}"
+        self.log(f"epoch {state['epoch']} step {state['global_step']} "
+                 f"time {state['train_seconds']:.1f}s{loss_text} val_loss={val_loss:.4f} nats "
+                 f"({val_loss / math.log(2):.3f} bpc) [{reason}]")
+
+
+def _validator(model, vocab: Vocabulary, train_text: str, val_text: str):
+    """``validate() -> nats per character`` of the validation text (read after the training)."""
+    stream_fn = _stream_fn(model)
+    blank = _blank_id(vocab)
+    inputs = vocab.encode(train_text[-1] + val_text[:-1])
+    targets = vocab.encode(val_text).astype(np.int64)
+
+    def validate() -> float:
+        return evaluate_ids(model, inputs, targets, blank=blank, _fn=stream_fn) / len(targets)
+
+    return validate
+
+
+def _summary(run: RunDir, state: dict) -> list[str]:
+    """Where the best model is and the command that samples it."""
+    if not state["best_weights"]:
+        return [f"no model saved yet in {run.path}"]
+    return [f"best: {run.path / state['best_weights']}, val_loss {state['best_val']:.4f} "
+            f"nats",
+            f"sample it: python -m utils.charrnn sample --model {shlex.quote(str(run.path))}"]
+
+
 def train(out_dir: str | os.PathLike, text: str | None = None, text_file=None, *,
           minutes: float | None = None, epochs: int | None = None, cell: str = DEFAULTS["cell"],
           units: int = DEFAULTS["units"], layers: int = DEFAULTS["layers"],
@@ -588,218 +898,121 @@ def train(out_dir: str | os.PathLike, text: str | None = None, text_file=None, *
           clipnorm: float = DEFAULTS["clipnorm"], schedule: str = DEFAULTS["schedule"],
           val_fraction: float = DEFAULTS["val_fraction"], seed: int = DEFAULTS["seed"],
           eval_seconds: float = 60.0, progress: bool | None = False, log=print,
-          on_step=None) -> dict:
+          on_step=None, allow_other_files: bool = False) -> dict:
     """Train (or resume training) a character-level model; see the module docstring.
 
     Args:
-        out_dir: where checkpoints, the vocabulary and the progress go; if it holds a run with
-            the same settings and text, training resumes from it.
+        out_dir: where checkpoints, the vocabulary and the progress go (see
+            :mod:`utils.rundir`); if it holds a run with the same settings and text, training
+            resumes from it. A directory with other files is refused (see allow_other_files),
+            and so is one where another trainer runs.
         text / text_file: the training text, or a UTF-8 file holding it (give one).
         minutes: training-time budget in minutes (validation and saving not counted), total over
             resumed runs. epochs: budget in passes over the training text. Give at least one.
         cell, units, layers, embedding, dropout: the model (see :func:`build_model`).
         seq_len, batch: each step trains on ``batch`` sequences of ``seq_len`` characters, with a
             prediction at every step.
-        lr, clipnorm, schedule: Adam's learning rate, gradient clipping by global norm, and
-            ``"cosine"`` (decay to 5% along the budget) or ``"constant"``.
+        lr, clipnorm, schedule: Adam's learning rate; gradient clipping with Keras's
+            ``clipnorm``, which rescales *each* gradient tensor (each weight matrix and bias) to
+            a norm of at most ``clipnorm``, separately (not by the global norm of all of them);
+            and ``"cosine"`` (decay to 5% along the budget) or ``"constant"``.
         val_fraction: the last fraction of the text held out for validation.
         seed: seeds the weights and the order of the batches.
         eval_seconds: score the validation text (and save) every this many training seconds.
         progress: draw a progress bar on stderr (``None``: when stderr is a terminal).
-        log: called with one line of text per validation (``print`` by default).
+        log: called with one line of text per validation (``print`` by default), and with the
+            lines that announce a resumed run and summarise the end.
         on_step: optional ``on_step(state)`` called after every step (for tests and hooks).
+        allow_other_files: train in a directory that also holds files that are not a run's
+            (they are left alone).
 
     Returns:
         The final progress ``state`` (a dict: ``history`` lists one record per validation with
         ``train_seconds``, ``val_loss`` in nats per character, ``epoch`` and ``step``).
     """
-    import keras
-    import tensorflow as tf
-
     text = _text_argument(text, text_file)
     cfg = TrainConfig(cell=cell, units=units, layers=layers, embedding=embedding, dropout=dropout,
                       seq_len=seq_len, batch=batch, lr=lr, clipnorm=clipnorm, schedule=schedule,
                       val_fraction=val_fraction, seed=seed, minutes=minutes, epochs=epochs,
                       eval_seconds=eval_seconds).check()
-    train_text, val_text = split_for_validation(text, cfg.val_fraction)
-    if len(train_text) < cfg.seq_len * cfg.batch + 1:
-        raise ValueError(
-            f"the training part of the text ({len(train_text)} characters) is shorter than one "
-            f"batch of batch x seq_len + 1 = {cfg.seq_len * cfg.batch + 1} characters: use a "
-            f"longer text or a smaller --batch / --seq-len."
-        )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    train_text, val_text = _check_trainable(text, cfg)
     vocab = Vocabulary.from_text(text)
-    run_config = {k: getattr(cfg, k) for k in _RUN_KEYS}
-    run_config.update(vocab_size=len(vocab), text_sha256=_sha256_text(text),
-                      text_chars=len(text))
-    state_path = out / "state.json"
-    if state_path.is_file():
-        old = _read_json(out / "config.json")
-        for key, value in run_config.items():
-            if old.get(key, _ADDED_KEYS.get(key)) != value:
-                what = "the text" if key.startswith("text") else key
-                raise ValueError(
-                    f"{str(out)!r} holds a run with different settings ({what}: "
-                    f"{old.get(key)!r} there, {value!r} now). Resume with the same options and "
-                    f"text, or choose a new --out directory."
-                )
-        state = _read_json(state_path)
-    else:
-        _write_json(out / "config.json", run_config)
-        (out / "vocab.json").write_text(vocab.to_json(), encoding="utf-8")
-        state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "train_seconds": 0.0,
-                 "chars_seen": 0, "best_val": None, "best_weights": None, "latest_weights": None,
-                 "latest_optimizer": None, "history": []}
+    run_config = {"format": _RUN_FORMAT, **{k: getattr(cfg, k) for k in _RUN_KEYS},
+                  "vocab_size": len(vocab), "text_sha256": _sha256_text(text),
+                  "text_chars": len(text)}
+    run = RunDir(out_dir)
+    run.check_usable(_is_our_config, allow_other_files)
+    with run.locked():
+        state = _open_run(run, run_config, vocab, log)
+        train_ids = vocab.encode(train_text)
+        budget = _Budget(cfg, _steps_per_epoch(len(train_ids), cfg.seq_len, cfg.batch))
+        if budget.finished(state):
+            log(f"{run.path}: already trained ({state['train_seconds']:.1f} s, epoch "
+                f"{state['epoch']}): nothing to do; raise --minutes or --epochs to train longer.")
+            for line in _summary(run, state):
+                log(line)
+            return state
+        if state["global_step"]:
+            log(f"resuming {run.path} at step {state['global_step']} (epoch {state['epoch']}, "
+                f"{state['train_seconds']:.1f} s trained)")
 
-    keras.utils.set_random_seed(cfg.seed)
-    model = _model_from_config(run_config)
-    optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm)
-    optimizer.build(model.trainable_variables)
-    if state["latest_weights"]:
-        model.load_weights(str(out / state["latest_weights"]))
-        with np.load(out / state["latest_optimizer"]) as saved:
-            values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-        if len(values) != len(optimizer.variables):
-            raise ValueError(f"{str(out)!r}: the saved optimizer state does not fit the model.")
-        for var, value in zip(optimizer.variables, values, strict=True):
-            var.assign(value)
+        keras, _ = _import_tf()
+        keras.utils.set_random_seed(cfg.seed)
+        model = _model_from_config(run_config)
+        optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm)
+        optimizer.build(model.trainable_variables)
+        if state["latest_weights"]:
+            _restore(run, state, model, optimizer)
+        train_step = _train_step_fn(model, optimizer)
+        bar = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
+        saver = _Checkpoints(run, state, model, optimizer,
+                             _validator(model, vocab, train_text, val_text), bar, log)
 
-    train_ids = vocab.encode(train_text)
-    steps_per_epoch = _steps_per_epoch(len(train_ids), cfg.seq_len, cfg.batch)
-    budget_s = None if cfg.minutes is None else 60.0 * cfg.minutes
-    budget_steps = None if cfg.epochs is None else cfg.epochs * steps_per_epoch
-
-    def fraction_done() -> float:
-        f = 0.0
-        if budget_s is not None:
-            f = max(f, state["train_seconds"] / budget_s)
-        if budget_steps is not None:
-            f = max(f, state["global_step"] / budget_steps)
-        return min(f, 1.0)
-
-    def finished() -> bool:
-        if budget_s is not None and state["train_seconds"] >= budget_s:
-            return True
-        return cfg.epochs is not None and state["epoch"] >= cfg.epochs
-
-    def learning_rate() -> float:
-        if cfg.schedule == "constant":
-            return cfg.lr
-        low = _MIN_LR_FRACTION * cfg.lr
-        return low + (cfg.lr - low) * 0.5 * (1.0 + math.cos(math.pi * fraction_done()))
-
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    @tf.function
-    @tf.autograph.experimental.do_not_convert
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            logits = model(x, training=True)
-            loss = loss_fn(y, logits)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return loss
-
-    stream_fn = _stream_fn(model)
-    blank = _blank_id(vocab)
-    val_inputs = vocab.encode(train_text[-1] + val_text[:-1])
-    val_targets = vocab.encode(val_text).astype(np.int64)
-
-    def validate() -> float:
-        nll = evaluate_ids(model, val_inputs, val_targets, blank=blank, _fn=stream_fn)
-        return nll / len(val_targets)
-
-    def save(val_loss: float | None) -> None:
-        step = state["global_step"]
-        old = {k: state[k] for k in ("latest_weights", "latest_optimizer", "best_weights")}
-        weights = f"latest-{step}.weights.h5"
-        opt_file = f"latest-{step}.optimizer.npz"
-        _write_atomic(out / weights, lambda p: model.save_weights(str(p)))
-
-        def write_opt(p: Path) -> None:
-            with open(p, "wb") as f:
-                np.savez(f, *[keras.ops.convert_to_numpy(v) for v in optimizer.variables])
-
-        _write_atomic(out / opt_file, write_opt)
-        state["latest_weights"], state["latest_optimizer"] = weights, opt_file
-        if val_loss is not None and (state["best_val"] is None or val_loss < state["best_val"]):
-            best = f"best-{step}.weights.h5"
-            _write_atomic(out / best, lambda p: model.save_weights(str(p)))
-            state["best_val"], state["best_weights"] = val_loss, best
-        _write_json(state_path, state)  # last: the directory now points at the new files
-        for name in old.values():
-            if name and name not in (state["latest_weights"], state["latest_optimizer"],
-                                     state["best_weights"]):
-                (out / name).unlink(missing_ok=True)
-
-    def checkpoint(reason: str, train_loss: float | None) -> None:
-        val_loss = validate()
-        record = {"epoch": state["epoch"], "step": state["global_step"],
-                  "train_seconds": round(state["train_seconds"], 3),
-                  "chars_seen": state["chars_seen"], "train_loss": train_loss,
-                  "val_loss": val_loss, "reason": reason}
-        state["history"].append(record)
-        save(val_loss)
-        bar.clear()
-        loss_text = "" if train_loss is None else f" train_loss={train_loss:.4f}"
-        log(f"epoch {state['epoch']} step {state['global_step']} "
-            f"time {state['train_seconds']:.1f}s{loss_text} val_loss={val_loss:.4f} nats "
-            f"({val_loss / math.log(2):.3f} bpc) [{reason}]")
-
-    bar = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
-    if finished():
-        log(f"{out}: already trained ({state['train_seconds']:.1f} s, epoch {state['epoch']}): "
-            f"nothing to do; raise --minutes or --epochs to train longer.")
-        return state
-    if not state["history"]:
-        checkpoint("start", None)
-    since_eval = state["train_seconds"] - (
-        state["history"][-1]["train_seconds"] if state["history"] else 0.0)
-    losses = []
-    try:
-        while not finished():
-            x_all, y_all = _epoch_batches(train_ids, cfg.seq_len, cfg.batch, cfg.seed,
-                                          state["epoch"])
-            data = (tf.data.Dataset.from_tensor_slices((x_all, y_all))
-                    .batch(cfg.batch, drop_remainder=True)
-                    .skip(state["step_in_epoch"])
-                    .prefetch(2))
-            for x, y in data:
-                optimizer.learning_rate.assign(learning_rate())
-                t0 = time.perf_counter()
-                loss = float(train_step(x, y))
-                dt = time.perf_counter() - t0
-                state["train_seconds"] += dt
-                since_eval += dt
-                state["global_step"] += 1
-                state["step_in_epoch"] += 1
-                state["chars_seen"] += cfg.batch * cfg.seq_len
-                losses.append(loss)
-                bar.update(fraction_done(), f"epoch {state['epoch']} step {state['global_step']} "
-                           f"loss {loss:.3f} {cfg.batch * cfg.seq_len / dt:,.0f} chars/s")
-                if on_step is not None:
-                    on_step(state)
-                if finished():
-                    break
-                if since_eval >= cfg.eval_seconds:
-                    checkpoint("time", float(np.mean(losses)))
+        if not state["history"]:
+            saver.checkpoint("start", [])
+        since_eval = state["train_seconds"] - state["history"][-1]["train_seconds"]
+        losses = []
+        chars_per_step = cfg.batch * cfg.seq_len
+        try:
+            while not budget.finished(state):
+                for x, y in _epoch_dataset(train_ids, cfg, state):
+                    optimizer.learning_rate.assign(_learning_rate(cfg, budget.fraction(state)))
+                    t0 = time.perf_counter()
+                    loss = float(train_step(x, y))
+                    dt = time.perf_counter() - t0
+                    state["train_seconds"] += dt
+                    state["global_step"] += 1
+                    state["step_in_epoch"] += 1
+                    state["chars_seen"] += chars_per_step
+                    since_eval += dt
+                    losses.append(loss)
+                    bar.update(budget.fraction(state), budget.seconds_left(state),
+                               f"epoch {state['epoch']} step {state['global_step']} "
+                               f"loss {loss:.3f} {chars_per_step / dt:,.0f} chars/s")
+                    if on_step is not None:
+                        on_step(state)
+                    if budget.finished(state):
+                        break
+                    if since_eval >= cfg.eval_seconds:
+                        saver.checkpoint("time", losses)
+                        losses, since_eval = [], 0.0
+                else:  # the epoch ran to its end
+                    state["epoch"] += 1
+                    state["step_in_epoch"] = 0
+                    saver.checkpoint("epoch", losses)
                     losses, since_eval = [], 0.0
-            else:  # the epoch ran to its end
-                state["epoch"] += 1
-                state["step_in_epoch"] = 0
-                checkpoint("epoch", float(np.mean(losses)) if losses else None)
-                losses, since_eval = [], 0.0
-                continue
-            break
-        if state["history"][-1]["step"] != state["global_step"]:  # not saved yet
-            checkpoint("end", float(np.mean(losses)) if losses else None)
-    except KeyboardInterrupt:
-        bar.clear()
-        log(f"interrupted: saving the {state['global_step']} finished steps to {out} ...")
-        save(None)
-        raise
+                    continue
+                break
+            if state["history"][-1]["step"] != state["global_step"]:  # not saved yet
+                saver.checkpoint("end", losses)
+        except KeyboardInterrupt:
+            bar.clear()
+            log(f"interrupted: saving the {state['global_step']} finished steps to {run.path} "
+                f"...")
+            saver.save(None)
+            raise
+    for line in _summary(run, state):
+        log(line)
     return state
 
 
@@ -875,6 +1088,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_non_negative(int), default=DEFAULTS["seed"])
     t.add_argument("--eval-seconds", type=_positive(float), default=60.0,
                    help="score the validation text and save every this many training seconds")
+    t.add_argument("--allow-other-files", action="store_true",
+                   help="train in a directory that also holds other files (left alone)")
     s = sub.add_parser("sample", help="generate text from a trained model")
     s.add_argument("--model", required=True, help="a directory written by train")
     s.add_argument("--prime", default="", help="text to start from")
@@ -892,39 +1107,88 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings of a damaged run directory as one plain line (no source location)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class _Streamed:
+    """Prints generated characters as they come (``sample --length`` can be long)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.count = 0
+
+    def __call__(self, ch: str) -> None:
+        self.stream.write(ch)
+        self.stream.flush()
+        self.count += 1
+
+
+def _train_command(args) -> int:
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` saves like Ctrl-C
+    minutes = args.minutes
+    if minutes is None and args.epochs is None:
+        minutes = 10.0
+    try:
+        train(args.out, text_file=args.text, minutes=minutes, epochs=args.epochs,
+              cell=args.cell, units=args.units, layers=args.layers,
+              embedding=args.embedding, dropout=args.dropout, seq_len=args.seq_len,
+              batch=args.batch, lr=args.lr, clipnorm=args.clipnorm, schedule=args.schedule,
+              val_fraction=args.val_fraction, seed=args.seed,
+              eval_seconds=args.eval_seconds, progress=None,
+              log=lambda line: print(line, flush=True),
+              allow_other_files=args.allow_other_files)
+    except KeyboardInterrupt:
+        print("stopped; run the same command again to resume.", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _sample_command(args) -> int:
+    out = _Streamed(sys.stdout)
+    try:
+        # check everything (and load the model) before the prime is printed
+        model, vocab, _ = load_model(args.model)
+        missing = vocab.unknown(args.prime)
+        if missing:  # sample() explains it
+            sample(prime=args.prime, length=0, model=model, vocab=vocab)
+        sys.stdout.write(args.prime)
+        sample(prime=args.prime, length=args.length, temperature=args.temperature,
+               seed=args.seed, model=model, vocab=vocab, on_text=out)
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        print(f"stopped after {out.count:,} characters.", file=sys.stderr)
+        return 130
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line (see the module docstring). Returns the exit status."""
+    global _QUIET_STARTUP
     args = _parser().parse_args(argv)
+    _QUIET_STARTUP = True
     try:
-        if args.command == "train":
-            signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` saves like Ctrl-C
-            minutes = args.minutes
-            if minutes is None and args.epochs is None:
-                minutes = 10.0
-            try:
-                train(args.out, text_file=args.text, minutes=minutes, epochs=args.epochs,
-                      cell=args.cell, units=args.units, layers=args.layers,
-                      embedding=args.embedding, dropout=args.dropout, seq_len=args.seq_len,
-                      batch=args.batch,
-                      lr=args.lr, clipnorm=args.clipnorm, schedule=args.schedule,
-                      val_fraction=args.val_fraction, seed=args.seed,
-                      eval_seconds=args.eval_seconds, progress=None,
-                      log=lambda line: print(line, flush=True))
-            except KeyboardInterrupt:
-                print("stopped; run the same command again to resume.", file=sys.stderr)
-                return 130
-        elif args.command == "sample":
-            text = sample(args.model, prime=args.prime, length=args.length,
-                          temperature=args.temperature, seed=args.seed)
-            print(args.prime + text)
-        else:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            warnings.simplefilter("always", RunDirWarning)
+            if args.command == "train":
+                return _train_command(args)
+            if args.command == "sample":
+                return _sample_command(args)
             result = evaluate(args.model, text_file=args.text)
             print(f"bits_per_char={result['bits_per_char']:.4f} "
                   f"nats_per_char={result['nats_per_char']:.4f} chars={result['chars']} "
                   f"unknown={result['unknown']}")
-    except (FileNotFoundError, ValueError, TypeError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (FileNotFoundError, ValueError, TypeError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
         return 2
+    finally:
+        _QUIET_STARTUP = False
     return 0
 
 

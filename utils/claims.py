@@ -39,8 +39,10 @@ class ClaimFailed(AssertionError):
     """A claim of the text that this run of the notebook did not reproduce."""
 
 
-def claim(statement: str, value, relation: str, bound) -> float:
-    """Check that ``value relation bound`` holds; record it; return ``value``.
+def claim(statement: str, value, relation: str, bound) -> None:
+    """Check that ``value relation bound`` holds, and record it.
+
+    It returns nothing, so that a cell ending with a claim shows no stray value on the page.
 
     Args:
         statement: what the text claims, in words, unique within the chapter
@@ -63,11 +65,10 @@ def claim(statement: str, value, relation: str, bound) -> float:
             f"this run gave {value:.6g}. Seeds and CPU kernels change trained results: "
             f"see the robustness sweep on the measured-results page."
         )
-    return value
 
 
-def claim_close(statement: str, actual, expected, atol: float = 0.0, rtol: float = 1e-7) -> float:
-    """Check that two arrays are equal within ``atol + rtol * |expected|``; return the largest gap.
+def claim_close(statement: str, actual, expected, atol: float = 0.0, rtol: float = 1e-7) -> None:
+    """Check that two arrays are equal within ``atol + rtol * |expected|``.
 
     The recorded value is ``max |actual - expected| - rtol * |expected|`` (elementwise, then the
     largest), compared with ``atol``: the same test as ``numpy.testing.assert_allclose``.
@@ -80,13 +81,12 @@ def claim_close(statement: str, actual, expected, atol: float = 0.0, rtol: float
             f"{actual.shape} against {expected.shape}."
         )
     gap = float(np.max(np.abs(actual - expected) - rtol * np.abs(expected), initial=0.0))
-    return claim(statement, gap, "<=", atol)
+    claim(statement, gap, "<=", atol)
 
 
-def claim_true(statement: str, condition) -> bool:
+def claim_true(statement: str, condition) -> None:
     """Check a yes-or-no claim (recorded as 1 or 0, expected 1)."""
     claim(statement, 1.0 if bool(condition) else 0.0, "==", 1.0)
-    return True
 
 
 def _number(name: str, x, statement: str) -> float:

@@ -309,11 +309,40 @@ class Vocabulary:
         return json.dumps(self.symbols, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Vocabulary:
-        """Inverse of :meth:`to_json`."""
+    def from_json(cls, text: str, *, source: str | None = None, chars: bool = False) -> Vocabulary:
+        """Inverse of :meth:`to_json`: a JSON list of distinct, non-empty strings.
+
+        Args:
+            text: the JSON text.
+            source: where the text comes from (a file name), named in error messages.
+            chars: require one-character strings (a character vocabulary).
+
+        Raises:
+            ValueError: naming ``source`` and what is wrong (not JSON, not a list, an entry that
+                is not a string, a repeated or empty entry).
+        """
         import json
 
-        return cls(json.loads(text))
+        where = f"{source!r}" if source else "the vocabulary JSON"
+        if not isinstance(text, str):
+            raise TypeError(f"Vocabulary.from_json: text must be a str, got {type(text).__name__}.")
+        try:
+            symbols = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{where} is damaged: not valid JSON ({error}).") from None
+        if not isinstance(symbols, list):
+            raise ValueError(f"{where} is damaged: it should hold a JSON list of symbols, not "
+                             f"{type(symbols).__name__} ({text[:40]!r}).")
+        if not symbols:
+            raise ValueError(f"{where} is damaged: the list of symbols is empty.")
+        for i, symbol in enumerate(symbols):
+            if not isinstance(symbol, str) or not symbol or (chars and len(symbol) != 1):
+                kind = "a one-character string" if chars else "a non-empty string"
+                raise ValueError(f"{where} is damaged: entry {i} is {symbol!r}, not {kind}.")
+        if len(set(symbols)) != len(symbols):
+            repeated = sorted({s for s in symbols if symbols.count(s) > 1})
+            raise ValueError(f"{where} is damaged: {repeated[:10]!r} appear more than once.")
+        return cls(symbols)
 
 
 def seed_cache(source: str | os.PathLike) -> list[str]:

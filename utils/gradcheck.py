@@ -20,8 +20,9 @@ __all__ = ["check_gradients", "numerical_gradient", "relative_error"]
 
 
 def _check_eps(func: str, eps) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
-        raise ValueError(f"{func}: eps must be a positive number (try 1e-6), got {eps!r}.")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0 \
+            or not np.isfinite(eps):
+        raise ValueError(f"{func}: eps must be a finite positive number (try 1e-6), got {eps!r}.")
     return float(eps)
 
 
@@ -32,7 +33,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
         f: function of one array returning a scalar (a Python or NumPy number, or a size-1 array).
         x: the point, a floating array of any shape. It is not modified: ``f`` receives a copy
             with one entry moved by +eps or -eps.
-        eps: the step. 1e-6 suits float64; float32 would lose most digits (a warning says so).
+        eps: the step, a finite number > 0. 1e-6 suits float64; float32 would lose most digits
+            (a warning says so); float16 is refused (a ``TypeError``).
 
     Returns:
         Array of the same shape and dtype as ``x``: the estimated df/dx.
@@ -45,6 +47,12 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
         raise TypeError(
             f"numerical_gradient: x must be a floating array, got dtype {x.dtype}; "
             "convert it with x.astype(np.float64)."
+        )
+    if np.finfo(x.dtype).bits < 32:
+        raise TypeError(
+            f"numerical_gradient: x is {x.dtype}: with about 3 significant digits, x + eps "
+            f"rounds (for eps = {eps:g} and x near 1, back to x) and the differences are noise "
+            f"or zero. Convert it with x.astype(np.float64)."
         )
     if x.dtype != np.float64:
         warnings.warn(
@@ -80,19 +88,24 @@ def relative_error(a, b) -> float:
     """Relative error ``||a - b|| / (||a|| + ||b||)`` of two arrays of the same shape.
 
     Norm-based, so that entries near zero do not blow it up; 0.0 when both arrays are zero.
-    Values near 1 mean unrelated arrays, 1e-7 or less in float64 means agreement.
+    Values near 1 mean unrelated arrays, 1e-7 or less in float64 means agreement. An array with a
+    NaN or an infinite entry agrees with nothing: the error is ``inf`` (so that a check such as
+    ``relative_error(a, b) < 1e-6`` fails; a NaN would make every comparison False, and
+    ``max(errors) < 1e-6`` could then pass).
 
     Args:
         a, b: arrays (or numbers) of the same shape.
 
     Returns:
-        A float in [0, 1].
+        A float in [0, 1], or ``inf`` when an entry is not finite.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(
             f"relative_error: a and b must have the same shape, got {a.shape} and {b.shape}."
         )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("inf")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     if scale == 0.0:
         return 0.0
@@ -115,7 +128,9 @@ def check_gradients(
         eps: the central-difference step.
 
     Returns:
-        dict name -> relative error (see :func:`relative_error`), in the order of ``analytic``.
+        dict name -> relative error (see :func:`relative_error`), in the order of ``analytic``;
+        ``inf`` (with a warning that says which side) where the analytic or the numerical
+        gradient has a NaN or infinite entry: such a gradient fails any check.
 
     Example::
 
@@ -144,5 +159,11 @@ def check_gradients(
             return f(**{**point, name: value})
 
         numeric = numerical_gradient(f_of, point[name], eps=eps)
+        bad = [side for side, g in (("analytic", grad), ("numerical", numeric))
+               if not np.isfinite(np.asarray(g, dtype=np.float64)).all()]
+        if bad:
+            warnings.warn(
+                f"check_gradients: the {' and the '.join(bad)} gradient of {name!r} has NaN or "
+                f"infinite entries; its error is inf (the check fails).", stacklevel=2)
         errors[name] = relative_error(grad, numeric)
     return errors

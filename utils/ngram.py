@@ -41,7 +41,14 @@ only the share that smoothing reserves for unseen tokens (for Kneser-Ney and Wit
 product of the back-off weights times :math:`1/V`; for add-k, :math:`k/(c(h)+kV)`): finite, so
 that scoring new text never gives an infinite perplexity (except with ``"mle"``). With
 ``unknown="error"`` scoring such a token raises a :class:`KeyError` that names the unseen tokens.
-``generate`` never emits ``<unk>``.
+``generate`` never emits ``<unk>``. A literal ``"<unk>"`` token in a list of training tokens (a
+corpus that marks rare words this way, as the Penn Treebank does) *is* that reserved symbol: it
+is counted, is not part of :attr:`vocabulary`, and ``prob``, ``distribution`` and
+``cross_entropy`` all give it the same probability, that of every unseen token.
+
+Limits: the order may not exceed the number of training tokens (a longer n-gram is never seen),
+and :meth:`NGramLM.fit` estimates the memory its counts need before counting and refuses, with
+a clear message, above ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB, by default).
 
 The implementation is vectorised: every n-gram is an ``int64`` key ``context_id * V + token_id``,
 counted with :func:`numpy.unique` and looked up with :func:`numpy.searchsorted`, one order at a
@@ -62,9 +69,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["NGramLM", "SMOOTHINGS", "main"]
+__all__ = ["DEFAULT_MAX_BYTES", "NGramLM", "SMOOTHINGS", "main"]
 
 SMOOTHINGS = ("kneser-ney", "interpolated", "add-k", "mle")
+#: The default bound on the memory :meth:`NGramLM.fit` may use (its estimate, in bytes).
+DEFAULT_MAX_BYTES = 2 * 2**30
 _DEFAULT_DISCOUNTS = (0.5, 1.0, 1.5)  # used only when counts of counts cannot estimate D1, D2, D3+
 
 
@@ -216,13 +225,18 @@ class NGramLM:
             for tok in tokens[:1000]:
                 if not isinstance(tok, Hashable):
                     raise TypeError(f"NGramLM.fit: tokens must be hashable, got {tok!r}.")
-            distinct = set(tokens)
+            distinct = set(tokens) - {self.UNK}  # a literal <unk> is the reserved symbol
+            if not distinct:
+                raise ValueError(f"NGramLM.fit: every training token is {self.UNK!r}: there is "
+                                 f"nothing to model.")
             try:
                 self.vocabulary = sorted(distinct)
             except TypeError:  # tokens that cannot be sorted: order of first appearance
-                self.vocabulary = list(dict.fromkeys(tokens))
+                self.vocabulary = [t for t in dict.fromkeys(tokens) if t != self.UNK]
             self._index = {tok: i for i, tok in enumerate(self.vocabulary)}
-            ids = np.fromiter((self._index[t] for t in tokens), dtype=np.int64, count=len(tokens))
+            unk = len(self.vocabulary)
+            ids = np.fromiter((self._index.get(t, unk) for t in tokens), dtype=np.int64,
+                              count=len(tokens))
         self.unk_id = len(self.vocabulary)
         self.V = len(self.vocabulary) + 1  # + <unk>
         return ids.astype(np.int64)
@@ -251,9 +265,9 @@ class NGramLM:
                 (index.get(t, self.unk_id) if isinstance(t, Hashable) else self.unk_id
                  for t in tokens), dtype=np.int64, count=len(tokens),
             )
-            unseen = [] if (ids != self.unk_id).all() else list(
-                dict.fromkeys(t for t, i in zip(tokens, ids, strict=True) if i == self.unk_id)
-            )
+            unseen = [] if (ids != self.unk_id).all() else list(dict.fromkeys(
+                t for t, i in zip(tokens, ids, strict=True) if i == self.unk_id and t != self.UNK
+            ))
         if unseen and self.unknown == "error":
             raise KeyError(
                 f"NGramLM.{what}: {len(unseen)} token(s) never seen in training: {unseen[:20]!r}. "
@@ -263,15 +277,52 @@ class NGramLM:
 
     # ----------------------------------------------------------------------------------------
     # fitting
-    def fit(self, tokens) -> NGramLM:
+    @staticmethod
+    def estimate_bytes(n_tokens: int, order: int) -> int:
+        """An upper bound on the bytes :meth:`fit` needs for ``n_tokens`` tokens and ``order``.
+
+        Level j (contexts of j tokens) keeps at most ``n_tokens - j`` distinct n-grams at 24
+        bytes each (key, count, continuation count) and as many contexts at 16 bytes (total,
+        back-off weight); counting also holds about six arrays of ``n_tokens`` int64 and two of
+        the dense key space (at most ``max(4 n_tokens, 2**22)`` entries) at a time.
+        """
+        n, k = int(n_tokens), min(int(order), int(n_tokens))
+        stored = 40 * (k * n - k * (k - 1) // 2)
+        return stored + 48 * n + 16 * max(4 * n, 1 << 22)
+
+    def fit(self, tokens, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> NGramLM:
         """Count every n-gram of orders 1..n of ``tokens`` (a ``str`` or a list of tokens).
+
+        Args:
+            tokens: the training data.
+            max_bytes: refuse (``MemoryError``, before counting) when :meth:`estimate_bytes`
+                exceeds this; ``None`` for no bound.
 
         Returns:
             ``self``, so that ``NGramLM(5).fit(text)`` reads naturally.
+
+        Raises:
+            ValueError: empty data, or an order larger than the number of tokens.
+            MemoryError: the estimated memory exceeds ``max_bytes``.
         """
         self._check_tokens(tokens, "fit")
         if len(tokens) == 0:
             raise ValueError("NGramLM.fit: the training data is empty; give at least one token.")
+        if self.order > len(tokens):
+            raise ValueError(
+                f"NGramLM.fit: order {self.order:,} is longer than the training data "
+                f"({len(tokens):,} tokens): no n-gram of that length occurs in it. Use an order "
+                f"of at most {len(tokens):,} (in practice 2 to 10)."
+            )
+        need = self.estimate_bytes(len(tokens), self.order)
+        if max_bytes is not None and need > max_bytes:
+            raise MemoryError(
+                f"NGramLM.fit: an order-{self.order:,} model of {len(tokens):,} tokens may need "
+                f"up to {need / 2**30:.1f} GiB, more than the limit of {max_bytes / 2**30:.1f} "
+                f"GiB. N-grams that long are almost all seen once and cannot help: use a "
+                f"smaller order, or raise the limit (fit(tokens, max_bytes=...), "
+                f"--max-memory-gb)."
+            )
         x = self._build_vocabulary(tokens)
         V = self.V
         N = len(x)
@@ -545,21 +596,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", required=True, help="UTF-8 text file to count n-grams in")
     parser.add_argument("--eval", required=True, help="UTF-8 text file to score")
     parser.add_argument("--smoothing", choices=SMOOTHINGS, default="kneser-ney")
-    parser.add_argument("--k", type=float, default=1.0, help="pseudo-count for add-k")
+    parser.add_argument("--k", type=float, default=1.0,
+                        help="pseudo-count for add-k (> 0; ignored by the other smoothings)")
+    parser.add_argument("--max-memory-gb", type=float, default=DEFAULT_MAX_BYTES / 2**30,
+                        help="refuse a model whose estimated memory exceeds this (default 2)")
     parser.add_argument("--words", action="store_true",
                         help="tokens are whitespace-separated words instead of characters")
     args = parser.parse_args(argv)
     if args.order < 1:
         parser.error(f"--order must be >= 1, got {args.order}")
-    if args.k <= 0 and args.smoothing == "add-k":
-        parser.error(f"--k must be > 0 for add-k, got {args.k}")
+    if args.smoothing == "add-k" and not (args.k > 0 and math.isfinite(args.k)):
+        parser.error(f"--k must be a finite number > 0 for add-k, got {args.k}")
+    if not args.max_memory_gb > 0:
+        parser.error(f"--max-memory-gb must be > 0, got {args.max_memory_gb}")
     train = _read(args.train, "--train", parser)
     held = _read(args.eval, "--eval", parser)
     if args.words:
         train, held = train.split(), held.split()
         if not train or not held:
             parser.error("--words: a file has no words")
-    lm = NGramLM(args.order, smoothing=args.smoothing, k=args.k).fit(train)
+    k = args.k if args.smoothing == "add-k" else 1.0  # only add-k uses k
+    try:
+        lm = NGramLM(args.order, smoothing=args.smoothing, k=k).fit(
+            train, max_bytes=int(args.max_memory_gb * 2**30))
+    except (ValueError, MemoryError) as error:
+        parser.error(str(error).removeprefix("NGramLM.fit: "))
     unit = "word" if args.words else "character"
     bits = lm.cross_entropy(held)
     print(f"{bits:.4f} bits per {unit} ({lm!r}, {len(held):,} {unit}s scored, "

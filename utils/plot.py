@@ -9,7 +9,8 @@ from __future__ import annotations
 import matplotlib as mpl
 
 __all__ = [
-    "COLORS", "FigureWithAlt", "draw_gru_cell", "draw_lstm_cell", "draw_unrolled_rnn", "show",
+    "COLORS", "FigureWithAlt", "draw_gru_cell", "draw_lstm_cell", "draw_sequence_mapping",
+    "draw_unrolled_rnn", "show",
     "use_book_style",
 ]
 
@@ -87,7 +88,7 @@ class FigureWithAlt:
         return f"[figure: {self.alt}]"
 
 
-def show(fig=None, *, alt: str) -> FigureWithAlt:
+def show(fig=None, *, alt: str) -> None:
     """Display ``fig`` (default: the current figure) with alt text, then close it.
 
     Use it instead of ``plt.show()``: ``show(fig, alt="Loss falls with ...")``.
@@ -96,8 +97,7 @@ def show(fig=None, *, alt: str) -> FigureWithAlt:
         fig: a matplotlib Figure, or None for the current one.
         alt: one or two sentences saying what the figure shows (not "a plot of ...").
 
-    Returns:
-        The displayed :class:`FigureWithAlt` (already shown inside IPython).
+    Returns nothing, so that a cell ending with ``show(...)`` does not display the figure twice.
     """
     import io
 
@@ -116,9 +116,8 @@ def show(fig=None, *, alt: str) -> FigureWithAlt:
 
         if get_ipython() is not None:
             display(shown)
-    except ImportError:  # plain Python: the caller may save shown.svg
+    except ImportError:  # plain Python: nothing to display on
         pass
-    return shown
 
 
 # --- Diagrams -----------------------------------------------------------------------------------
