@@ -71,3 +71,16 @@ def test_a_bad_seed_offset_is_named(monkeypatch, bad):
     monkeypatch.setenv("SEQUENCE_MODELS_SEED_OFFSET", bad)
     with pytest.raises(ValueError, match="SEQUENCE_MODELS_SEED_OFFSET"):
         utils.shifted_seed(0)
+
+
+def test_results_file_finds_a_benchmark_result_and_explains_a_missing_one():
+    path = utils.results_file("claims_robustness.md")
+    assert path.is_file() and path.parent.name == "results"
+    with pytest.raises(FileNotFoundError, match=r"no-such\.json is missing.*git checkout"):
+        utils.results_file("no-such.json")
+
+
+def test_set_seed_does_not_import_tensorflow_for_numpy_only_work():
+    code = ("import sys, utils; utils.set_seed(0); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -282,8 +282,6 @@ def test_markdown_tables_render_as_tables(page_facts):
     assert results.count("<table") >= 4, "the results page should show its tables as tables"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: some code, output and equation lines are "
-                   "still wider than the column; this test lists them until they are fixed")
 def test_no_code_output_or_equation_is_cut_at_the_column_edge(page_facts):
     wide = _problems(page_facts, "wideBlocks")
     assert not wide, "blocks wider than their box (the reader must scroll):\n" + "\n".join(wide)

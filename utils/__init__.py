@@ -22,7 +22,7 @@ from importlib import metadata
 
 import numpy as np
 
-__all__ = ["machine_info", "model_rng", "seed_offset", "set_seed", "shifted_seed"]
+__all__ = ["machine_info", "model_rng", "results_file", "seed_offset", "set_seed", "shifted_seed"]
 __version__ = "0.1.0"
 
 SEED_OFFSET_VARIABLE = "SEQUENCE_MODELS_SEED_OFFSET"
@@ -68,11 +68,13 @@ def model_rng(seed: int = 0) -> np.random.Generator:
 
 
 def set_seed(seed: int = 0) -> None:
-    """Seed Python's ``random``, NumPy and (if TensorFlow is installed) Keras and TensorFlow.
+    """Seed Python's ``random``, NumPy and, if they are imported, Keras and TensorFlow.
 
-    Also asks TensorFlow for deterministic kernels, so that a notebook run twice on the same
-    machine gives the same numbers (on another machine, other kernels round differently and a
-    trained model may end elsewhere). The seed is shifted by :func:`seed_offset`.
+    Import Keras (or TensorFlow) before calling it: a NumPy-only notebook does not pay for
+    importing TensorFlow (seconds), and one that uses Keras seeds it here. With Keras, it also
+    asks TensorFlow for deterministic kernels, so that a notebook run twice on the same machine
+    gives the same numbers (on another machine, other kernels round differently and a trained
+    model may end elsewhere). The seed is shifted by :func:`seed_offset`.
 
     Args:
         seed: a non-negative integer.
@@ -83,11 +85,11 @@ def set_seed(seed: int = 0) -> None:
         raise type(error)(f"set_seed: {error}") from None
     random.seed(seed)
     np.random.seed(seed)
-    try:
-        import keras
-        import tensorflow as tf
-    except ImportError:  # NumPy-only use of the course utilities
-        return
+    if "keras" not in sys.modules and "tensorflow" not in sys.modules:
+        return  # NumPy only: nothing else to seed
+    import keras
+    import tensorflow as tf
+
     keras.utils.set_random_seed(seed)
     try:
         tf.config.experimental.enable_op_determinism()
@@ -126,6 +128,25 @@ def machine_info() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             info[package] = "not installed"
     return info
+
+
+def results_file(name: str):
+    """The file ``benchmarks/results/<name>`` that a benchmark wrote (a :class:`pathlib.Path`).
+
+    Chapters and the measured-results page show these files as they are. A missing file is
+    explained: which script writes it, or how to restore it from git.
+    """
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+    path = results / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing. A script in benchmarks/ writes it (the measured-results "
+            f"appendix says which); run that script, or restore the file with "
+            f"`git checkout -- benchmarks/results/{name}`."
+        )
+    return path
 
 
 def _vector_instructions(flags: set[str]) -> str:

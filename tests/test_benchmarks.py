@@ -1,0 +1,87 @@
+"""The benchmarks' own arithmetic: what they score, count and conclude (no long training)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(name: str):
+    """Import benchmarks/<name>.py as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+peers = load("charrnn_peers")
+
+
+@pytest.mark.parametrize("spec", [
+    {"seq_len": 10, "last_only": True},
+    {"seq_len": 64, "fixed_context": True},
+    {"seq_len": 100},
+])
+def test_every_scored_target_is_scored_once(spec):
+    n = 5_321
+    starts, T, first = peers.scoring_windows(n, spec)
+    counts = np.zeros(n, dtype=int)
+    for s in starts:
+        if first is None:  # the target after the window
+            counts[s + T] += 1
+        else:
+            lo = s + 1 + (0 if s == 0 else first)
+            counts[lo:s + T + 1] += 1
+    assert counts.max() == 1, "a target is scored twice"
+    scored = np.flatnonzero(counts)
+    assert scored[-1] - scored[0] + 1 == len(scored), "a gap between scored targets"
+    assert scored[0] <= T and n - 1 - scored[-1] < max(T, peers.EVAL_WINDOW)
+
+
+def test_parameter_count_matches_keras_and_stacking_keeps_it():
+    from utils import charrnn
+
+    for units, layers in [(384, 1), (231, 2)]:
+        model = charrnn.build_model(65, cell="gru", units=units, layers=layers, embedding=64)
+        model(np.zeros((1, 3), dtype=np.int32))
+        assert model.count_params() == peers.gru_parameters(units, layers)
+    one = peers.gru_parameters(charrnn.DEFAULTS["units"], 1)
+    assert abs(peers.gru_parameters(peers.stacked_units(), 2) - one) / one < 0.02
+
+
+def test_the_plan_trains_the_trainer_per_budget_and_peers_once():
+    runs = peers.plan(peers.GROUPS, None, [600, 110])
+    assert [(n, b) for n, b, _ in runs if n == "trainer"] == [("trainer", 110), ("trainer", 600)]
+    char_rnn = next(r for r in runs if r[0] == "char-rnn")
+    assert char_rnn[1] == 600 and {110, 600} <= set(char_rnn[2])
+    assert all(b == 110 for n, b, _ in runs if n.startswith("recipe") or n.endswith("layers"))
+
+
+def _result(name, budget, points, group="main"):
+    return {"name": name, "group": group, "budget": budget, "label": name,
+            "history": [{"train_seconds": t, "val_loss": v} for t, v in points]}
+
+
+def test_loss_at_budget_and_the_verdict_follow_the_numbers():
+    results = [_result("trainer", 110, [(60, 1.9), (110, 1.6)]),
+               _result("char-rnn", 600, [(27.5, 2.5), (110.2, 1.8), (600, 1.5)])]
+    assert peers.loss_at(results[1], 110) == 1.8 and peers.loss_at(results[0], 600) is None
+    (line,) = peers.goal_lines(results, [110, 600])
+    assert "after 110 s" in line and " beat " in line and "1.6000" in line
+    results[0]["history"][-1]["val_loss"] = 1.85
+    assert "did NOT beat" in peers.goal_lines(results, [110])[0]
+
+
+def test_tuning_never_reads_the_benchmarks_validation_split():
+    tune = load("tune_defaults")
+    from utils import charrnn
+    from utils.data import load_text
+
+    text = load_text("tinyshakespeare")
+    _, validation = charrnn.split_for_validation(text, 0.1)
+    tuning = tune.tuning_text()
+    assert text.startswith(tuning) and len(tuning) + len(validation) == len(text)
+    assert tune.describe({}) == "the defaults" and tune.describe({"lr": 3e-3}) == "lr 0.003"
