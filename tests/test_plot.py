@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mpl_colors
 import matplotlib.pyplot as plt
 import pytest
 
@@ -112,3 +113,19 @@ def test_draw_sequence_mapping_draws_a_box_per_state_input_and_output():
     assert len(boxes) == 4 + 4 + 1
     assert ax.get_title() == "many-to-one"
     plt.close(fig)
+
+
+def test_draw_gradient_paths_draws_three_steps_and_both_paths():
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from utils.plot import COLORS, draw_gradient_paths
+
+    ax = draw_gradient_paths()
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 3 * 4                      # x, h, u, L at t-1, t, t+1
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "1: $W_{hy}^\\top" in texts and "2: $J_{t+1}^\\top" in texts
+    colours = {mpl_colors.to_hex(a.get_edgecolor()) for a in ax.patches
+               if isinstance(a, FancyArrowPatch)}
+    assert {COLORS["blue"].lower(), COLORS["red"].lower()} <= colours
+    plt.close(ax.figure)

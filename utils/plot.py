@@ -9,7 +9,8 @@ from __future__ import annotations
 import matplotlib as mpl
 
 __all__ = [
-    "COLORS", "FigureWithAlt", "draw_gru_cell", "draw_lstm_cell", "draw_sequence_mapping",
+    "COLORS", "FigureWithAlt", "draw_gradient_paths", "draw_gru_cell", "draw_lstm_cell",
+    "draw_sequence_mapping",
     "draw_unrolled_rnn", "show",
     "use_book_style",
 ]
@@ -446,4 +447,47 @@ def draw_sequence_mapping(ax, steps: int, inputs, outputs, title: str,
     ax.set(xlim=(0.4, steps + 0.6), ylim=(-0.5, 2.5), title=title)
     ax.set_aspect("equal")
     ax.axis("off")
+    return ax
+
+
+def draw_gradient_paths(ax=None):
+    """Draw the two paths by which the gradient reaches h_t in BPTT (chapter 6's rule 4).
+
+    Forward arrows (grey) run x_t -> h_t -> u_t -> L_t and h_{t-1} -> h_t -> h_{t+1}. The
+    backward arrows are coloured: blue from L_t through the logits u_t into h_t (path 1,
+    :math:`W_{hy}^\\top(\\hat y_t - y_t)`), red from h_{t+1} into h_t (path 2,
+    :math:`J_{t+1}^\\top \\delta_{t+1}`). Their sum is :math:`\\delta_t`, which goes on to
+    h_{t-1} (purple).
+
+    Returns:
+        The matplotlib Axes.
+    """
+    ax = _diagram_axes(ax, 9.2, 5.2, "")
+    grey, blue, red = COLORS["grey"], COLORS["blue"], COLORS["red"]
+    columns = {"t-1": 1.2, "t": 4.6, "t+1": 8.0}
+    for name, cx in columns.items():
+        _rnn_box(ax, (cx, 0.5), f"$x_{{{name}}}$", COLORS["sky"], 1.05, round_box=False)
+        _rnn_box(ax, (cx, 2.0), f"$h_{{{name}}}$", COLORS["orange"], 1.05)
+        _rnn_box(ax, (cx, 3.4), f"$u_{{{name}}}$", COLORS["green"], 1.05, round_box=False)
+        _rnn_box(ax, (cx, 4.6), f"$L_{{{name}}}$", COLORS["yellow"], 1.05, round_box=False)
+        for low, high in ((0.5, 2.0), (2.0, 3.4), (3.4, 4.6)):
+            _rnn_arrow(ax, (cx - 0.15, low + 0.3), (cx - 0.15, high - 0.3), color=grey)
+    for left, right in (("t-1", "t"), ("t", "t+1")):
+        _rnn_arrow(ax, (columns[left] + 0.55, 2.12), (columns[right] - 0.55, 2.12), color=grey)
+    cx = columns["t"]
+    # path 1: down from the loss of step t, through its logits
+    _rnn_arrow(ax, (cx + 0.15, 4.3), (cx + 0.15, 3.7), color=blue)
+    _rnn_arrow(ax, (cx + 0.15, 3.1), (cx + 0.15, 2.3), color=blue)
+    ax.text(cx + 0.35, 2.75, r"1: $W_{hy}^\top(\hat y_t - y_t)$", ha="left", va="center",
+            fontsize=9, color=blue)
+    # path 2: back from the next state (which carries everything after step t)
+    _rnn_arrow(ax, (columns["t+1"] - 0.55, 1.86), (cx + 0.55, 1.86), color=red)
+    ax.text((cx + columns["t+1"]) / 2, 1.55, r"2: $J_{t+1}^\top \delta_{t+1}$", ha="center",
+            va="center", fontsize=9, color=red)
+    # their sum, delta_t, goes on to h_{t-1}
+    _rnn_arrow(ax, (cx - 0.55, 1.86), (columns["t-1"] + 0.55, 1.86), color=COLORS["purple"])
+    ax.text((cx + columns["t-1"]) / 2, 1.55, r"$J_t^\top \delta_t$", ha="center", va="center",
+            fontsize=9, color=COLORS["purple"])
+    ax.text(cx, -0.35, r"forward pass in grey, gradients in colour: $\delta_t$ = path 1 + path 2",
+            ha="center", va="center", fontsize=10)
     return ax
