@@ -467,10 +467,8 @@ def write_report(results: list[dict], budgets, load_before: float) -> Path:
         "# The char-RNN trainer and its peers, in one run", "",
         f"Produced by `python benchmarks/charrnn_peers.py {' '.join(sys.argv[1:])}`".rstrip()
         + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
-        f"Machine: {info['cores available']} CPU cores ({info['cpu']}; "
-        f"{info['vector instructions']}), TensorFlow {info['tensorflow']}, oneDNN "
-        f"{'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}; 1-minute load "
-        f"average {load_before:.1f} at the start. Each model trained in a process of its own; "
+        f"{utils.machine_line(load_before, onednn=True)} Each model trained in a process of its "
+        "own; "
         "peak MB is that process's peak resident memory. Validation: the last 10% of tiny "
         "Shakespeare, nats per character.", "",
         *main_table(results, budgets), "", *goal_lines(results, budgets), "",

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import resource
 import shutil
 import sys
@@ -117,10 +116,9 @@ def write_markdown(results: list[dict], args, load_before, load_after, onednn: d
         f"Produced by `python benchmarks/charrnn_shakespeare.py {' '.join(sys.argv[1:])}`".rstrip()
         + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({utils.machine_info()['cpu']}), "
-        f"Python {platform.python_version()}, TensorFlow {utils.machine_info()['tensorflow']}; "
-        f"1-minute load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (the "
-        "benchmark's own threads count in the second figure)"
+        utils.machine_line(load_before[0]).removesuffix(".")
+        + f", {load_after[0]:.1f} at the end (the benchmark's own threads count in the second "
+        "figure)"
         + (": other processes were running when it started, so the timings may be inflated."
            if load_before[0] > 0.5 * (os.cpu_count() or 1) else "."),
         "",

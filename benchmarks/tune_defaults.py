@@ -72,7 +72,6 @@ def describe(change: dict) -> str:
 
 
 def write_report(rows: list[dict], args, load_before: float) -> Path:
-    info = utils.machine_info()
     base = next((r["best"] for r in rows if not r["change"]), None)
     lines = [
         "# The trainer's defaults, compared on a slice of the training text",
@@ -81,9 +80,7 @@ def write_report(rows: list[dict], args, load_before: float) -> Path:
         + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {args.seconds:g} training"
         f" seconds per configuration, seed {args.seed}.",
         "",
-        f"Machine: {info['cores available']} CPU cores ({info['cpu']}; "
-        f"{info['vector instructions']}), TensorFlow {info['tensorflow']}; 1-minute load "
-        f"average {load_before:.1f} at the start.",
+        utils.machine_line(load_before),
         "",
         "Training: the first 81% of tiny Shakespeare; tuning loss: the next 9%. The benchmarks' "
         "validation split (the last 10%) is not read.",

@@ -54,6 +54,18 @@ def test_machine_info_names_the_machine_and_versions():
     assert "numpy" in info and info["numpy"][0].isdigit()
 
 
+def test_machine_line_names_cores_load_and_onednn(monkeypatch):
+    info = utils.machine_info()
+    line = utils.machine_line(1.3)
+    assert line.startswith(f"Machine: {info['cores available']} CPU cores ({info['cpu']}; ")
+    assert line.endswith("; 1-minute load average 1.3 at the start.")
+    assert "oneDNN" not in line and "load" not in utils.machine_line()
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert ", oneDNN off." in utils.machine_line(onednn=True)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    assert ", oneDNN on." in utils.machine_line(onednn=True)
+
+
 def test_seed_offset_shifts_every_seed(monkeypatch):
     monkeypatch.delenv("SEQUENCE_MODELS_SEED_OFFSET", raising=False)
     assert utils.seed_offset() == 0 and utils.shifted_seed(5) == 5

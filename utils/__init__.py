@@ -22,7 +22,10 @@ from importlib import metadata
 
 import numpy as np
 
-__all__ = ["machine_info", "model_rng", "results_file", "seed_offset", "set_seed", "shifted_seed"]
+__all__ = [
+    "machine_info", "machine_line", "model_rng", "results_file", "seed_offset", "set_seed",
+    "shifted_seed",
+]
 __version__ = "0.1.0"
 
 SEED_OFFSET_VARIABLE = "SEQUENCE_MODELS_SEED_OFFSET"
@@ -128,6 +131,24 @@ def machine_info() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             info[package] = "not installed"
     return info
+
+
+def machine_line(load_before: float | None = None, onednn: bool = False) -> str:
+    """The "Machine: ..." sentence that heads every benchmark report.
+
+    Cores, CPU model and vector instructions, TensorFlow's version, oneDNN on or off (when
+    ``onednn``, read from ``TF_ENABLE_ONEDNN_OPTS``) and the 1-minute load average when the
+    measurement started (``load_before``), since other work on the machine inflates timings.
+    """
+    info = machine_info()
+    line = (f"Machine: {info['cores available']} CPU cores ({info['cpu']}; "
+            f"{info['vector instructions']}), Python {info['python']}, "
+            f"TensorFlow {info['tensorflow']}")
+    if onednn:
+        line += f", oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}"
+    if load_before is not None:
+        line += f"; 1-minute load average {load_before:.1f} at the start"
+    return line + "."
 
 
 def results_file(name: str):

@@ -35,7 +35,6 @@ Only the standard library and NumPy: no TensorFlow here.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -43,6 +42,8 @@ import signal
 import socket
 import threading
 from pathlib import Path
+
+from utils.data import sha256_of
 
 __all__ = [
     "CHECKPOINT_PATTERN",
@@ -52,7 +53,6 @@ __all__ = [
     "RunDirWarning",
     "interrupts_deferred",
     "read_json",
-    "sha256_file",
     "write_atomic",
     "write_json",
 ]
@@ -180,15 +180,6 @@ def read_json(path: str | os.PathLike, what: str, fix: str):
         raise RunDirError(
             f"{str(path)!r} ({what}) is damaged: not valid JSON ({error}). {fix}"
         ) from None
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """The SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -483,7 +474,7 @@ class RunDir:
             return "the file is missing"
         expected = state.get("sha256", {}).get(name) if isinstance(state.get("sha256"),
                                                                    dict) else None
-        if expected is not None and sha256_file(path) != expected:
+        if expected is not None and sha256_of(path) != expected:
             return "its contents differ from what was saved (SHA-256 mismatch: damaged)"
         return None
 
@@ -522,7 +513,7 @@ class RunDir:
                 state["best_weights"] = name
             written = {weights, opt_file, state["best_weights"] if best else None}
             current = {state[k] for k in ("latest_weights", "latest_optimizer", "best_weights")}
-            state["sha256"] = {n: sha256_file(self.path / n) if n in written or n not in sums
+            state["sha256"] = {n: sha256_of(self.path / n) if n in written or n not in sums
                                else sums[n] for n in sorted(current - {None})}
             write_json(self.state_path, state)  # last: the directory now points at the new files
             for n in old - current - {None}:
