@@ -178,6 +178,13 @@ NOTATION_SLIPS = {
     r"W_h(?![hy])|W_\{h\}": "write W_{hh} (recurrent) or W_{hy} (output), not W_h",
     r"W_x(?!h)|W_\{x\}|W_\{hx\}|W_\{ih\}": "write W_{xh} for the input-to-hidden weights",
     r"h_\{t\+1\}\s*=\s*\\tanh": "the step is h_t = tanh(... h_{t-1} ...), not h_{t+1}",
+    r"lag \$k\$|back to step \$k\$|_\{T-k\}|\$k = T - t\$": "a lag is tau, not k",
+    r"(?:keeps|best) (?:the )?\$k\$ (?:most probable|of the)|beam width \$k\$": (
+        "a beam's size is its width, in words: k is add-k's pseudo-count"
+    ),
+    r"temperature\W{0,3}\$\\tau|/ \\tau\)": "tau is a lag: write the temperature as the word",
+    r"receptive field (?:of )?\$r\b": "the receptive field is w_field = 1 + n_conv (w - 1)",
+    r"\\mathrm\{softmax\}\((?:o|z)\)|logits \$[oz]\b": "logits are u (u_t = W_hy h_t + b_y)",
 }
 
 

@@ -86,14 +86,14 @@ def _check_shape(
 def simple_rnn_forward(x, kernel, recurrent_kernel, bias, h0=None):
     """Forward pass of a simple (Elman) RNN, equal to ``keras.layers.SimpleRNN``.
 
-    Computes ``h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h)`` for t = 1..T, where ``W_xh`` is
-    ``kernel`` and ``W_hh`` is ``recurrent_kernel`` (Keras's row-major layout, the transposes of the
-    column-vector matrices of the maths).
+    Computes ``h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`` for t = 1..T, the
+    maths' :math:`h_t = \\tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)` in Keras's row-major layout:
+    ``kernel`` is :math:`W_{xh}^\\top` and ``recurrent_kernel`` is :math:`W_{hh}^\\top`.
 
     Args:
         x: inputs, shape (batch, time, features) = (B, T, D).
-        kernel: input weights ``W_xh``, shape (D, H).
-        recurrent_kernel: recurrent weights ``W_hh``, shape (H, H).
+        kernel: input weights :math:`W_{xh}^\\top`, shape (D, H).
+        recurrent_kernel: recurrent weights :math:`W_{hh}^\\top`, shape (H, H).
         bias: ``b_h``, shape (H,).
         h0: initial hidden state, shape (B, H); zeros when None.
 
@@ -114,14 +114,17 @@ def simple_rnn_forward(x, kernel, recurrent_kernel, bias, h0=None):
     h0 = _check_shape(func, "h0", h0, (batch, units))
     dtype = np.result_type(dtype, h0)
 
-    W_xh, W_hh, b_h = kernel.astype(dtype), recurrent_kernel.astype(dtype), bias.astype(dtype)
+    # Keras's layout: kernel = W_xh^T, recurrent_kernel = W_hh^T (rows times weights)
+    kernel, recurrent_kernel = kernel.astype(dtype), recurrent_kernel.astype(dtype)
+    bias = bias.astype(dtype)
     h = np.empty((batch, steps, units), dtype=dtype)
     h_prev = h0.astype(dtype)
     for t in range(steps):
-        h_prev = np.tanh(x[:, t] @ W_xh + h_prev @ W_hh + b_h)
+        h_prev = np.tanh(x[:, t] @ kernel + h_prev @ recurrent_kernel + bias)
         h[:, t] = h_prev
     x = x.astype(dtype, copy=False)
-    cache = {"x": x, "kernel": W_xh, "recurrent_kernel": W_hh, "h0": h0.astype(dtype), "h": h}
+    cache = {"x": x, "kernel": kernel, "recurrent_kernel": recurrent_kernel,
+             "h0": h0.astype(dtype), "h": h}
     return h, cache
 
 
@@ -145,27 +148,28 @@ def simple_rnn_backward(dh, cache):
         raise TypeError(
             "simple_rnn_backward: cache must be the second value returned by simple_rnn_forward."
         )
-    x, W_xh, W_hh, h0, h = (cache[k] for k in ("x", "kernel", "recurrent_kernel", "h0", "h"))
+    x, kernel, recurrent_kernel, h0, h = (
+        cache[k] for k in ("x", "kernel", "recurrent_kernel", "h0", "h"))
     dh = _check_shape("simple_rnn_backward", "dh", dh, h.shape)
     steps = x.shape[1]
 
     grads = {
         "x": np.zeros_like(x),
-        "kernel": np.zeros_like(W_xh),
-        "recurrent_kernel": np.zeros_like(W_hh),
-        "bias": np.zeros(W_xh.shape[1], dtype=h.dtype),
+        "kernel": np.zeros_like(kernel),
+        "recurrent_kernel": np.zeros_like(recurrent_kernel),
+        "bias": np.zeros(kernel.shape[1], dtype=h.dtype),
     }
     dh_next = np.zeros_like(h0)  # gradient reaching h_t through h_{t+1}
     for t in reversed(range(steps)):
         h_t = h[:, t]
         h_prev = h[:, t - 1] if t > 0 else h0
         dh_t = dh[:, t] + dh_next
-        da = dh_t * (1.0 - h_t**2)  # through tanh: a_t = x_t W_xh + h_prev W_hh + b_h
+        da = dh_t * (1.0 - h_t**2)  # through tanh, at a_t = x_t kernel + h_prev rec. kernel + b
         grads["kernel"] += x[:, t].T @ da
         grads["recurrent_kernel"] += h_prev.T @ da
         grads["bias"] += da.sum(axis=0)
-        grads["x"][:, t] = da @ W_xh.T
-        dh_next = da @ W_hh.T
+        grads["x"][:, t] = da @ kernel.T
+        dh_next = da @ recurrent_kernel.T
     grads["h0"] = dh_next
     return grads
 
@@ -260,8 +264,10 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None):
 
     Args:
         x: inputs, shape (batch, T, D).
-        kernel: :math:`W_x^\\top`, shape (D, 4H).
-        recurrent_kernel: :math:`W_h^\\top`, shape (H, 4H).
+        kernel: the four input weight matrices :math:`W_{xi}, W_{xf}, W_{xc}, W_{xo}`, each
+            transposed, side by side: shape (D, 4H).
+        recurrent_kernel: the four recurrent ones :math:`W_{hi}, \\dots, W_{ho}`, transposed,
+            shape (H, 4H).
         bias: shape (4H,).
         h0, c0: initial hidden and cell states, shape (batch, H); zeros if ``None``.
 
