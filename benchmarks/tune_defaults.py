@@ -10,13 +10,16 @@ changed, trained for the same training seconds, one seed.
     python benchmarks/tune_defaults.py --seconds 600 --only dropout
     python benchmarks/tune_defaults.py --only cell units --seconds 30   # a quick look
 
-Writes ``benchmarks/results/tune_defaults.md``: one row per configuration, the best tuning loss
-(nats per character), the change from the defaults, and the throughput.
+Writes ``benchmarks/results/tune_defaults.md`` (or ``--report``): one row per configuration, the
+best tuning loss (nats per character), the change from the defaults, and the throughput. Each
+configuration's result is kept in ``benchmarks/results/tune_defaults/`` as soon as it is trained,
+so a stopped run resumes where it stopped (``--fresh`` trains everything again).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from utils import charrnn  # noqa: E402
 from utils.data import load_text  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+RUNS = RESULTS / "tune_defaults"
 
 #: One setting changed from the defaults at a time: (group, {setting: value}).
 VARIANTS = [
@@ -71,6 +75,25 @@ def describe(change: dict) -> str:
                      for k, v in change.items()) or "the defaults"
 
 
+def row_path(change: dict, seconds: float, seed: int) -> Path:
+    """Where one configuration's result is kept: one file per change, budget and seed."""
+    name = describe(change).replace(", ", "_").replace(" ", "-")
+    return RUNS / f"{name}-{seconds:g}s-seed{seed}.json"
+
+
+def tuned_row(text: str, change: dict, args) -> dict:
+    """One configuration's row: the stored result if an earlier run trained it, else train now."""
+    path = row_path(change, args.seconds, args.seed)
+    if path.is_file() and not args.fresh:
+        return json.loads(path.read_text(encoding="utf-8"))
+    row = {"change": change, **best_tuning_loss(text, args.seconds, change, args.seed)}
+    RUNS.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    partial.replace(path)  # atomic: a stopped run never leaves half a result
+    return row
+
+
 def write_report(rows: list[dict], args, load_before: float) -> Path:
     base = next((r["best"] for r in rows if not r["change"]), None)
     lines = [
@@ -105,13 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", choices=groups, help="these groups (and the defaults)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report", help="file name under benchmarks/results/")
+    p.add_argument("--fresh", action="store_true", help="ignore the stored results, train again")
     args = p.parse_args(argv)
     if not args.seconds > 0:
         p.error("--seconds must be > 0")
     chosen = [(g, c) for g, c in VARIANTS if g == "defaults" or not args.only or g in args.only]
     text, load_before, rows = tuning_text(), os.getloadavg()[0], []
     for _group, change in chosen:
-        rows.append({"change": change, **best_tuning_loss(text, args.seconds, change, args.seed)})
+        rows.append(tuned_row(text, change, args))
         print(f"{describe(change)}: {rows[-1]['best']:.4f} nats, "
               f"{rows[-1]['chars_per_s']:,.0f} chars/s", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -85,3 +85,26 @@ def test_tuning_never_reads_the_benchmarks_validation_split():
     tuning = tune.tuning_text()
     assert text.startswith(tuning) and len(tuning) + len(validation) == len(text)
     assert tune.describe({}) == "the defaults" and tune.describe({"lr": 3e-3}) == "lr 0.003"
+
+
+def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
+    tune = load("tune_defaults")
+    monkeypatch.setattr(tune, "RUNS", tmp_path)
+    paths = {tune.row_path(c, s, 0) for c in ({}, {"units": 256}, {"layers": 2, "units": 256})
+             for s in (110, 600)}
+    assert len(paths) == 6 and all(p.parent == tmp_path for p in paths)
+    calls = []
+
+    def fake_training(text, seconds, change, seed):
+        calls.append(change)
+        return {"best": 1.5, "chars_per_s": 1000.0}
+
+    monkeypatch.setattr(tune, "best_tuning_loss", fake_training)
+    args = tune.argparse.Namespace(seconds=110.0, seed=0, fresh=False)
+    first = tune.tuned_row("text", {"dropout": 0.0}, args)
+    again = tune.tuned_row("text", {"dropout": 0.0}, args)   # read back, not retrained
+    assert first == again == {"change": {"dropout": 0.0}, "best": 1.5, "chars_per_s": 1000.0}
+    assert calls == [{"dropout": 0.0}] and not list(tmp_path.glob("*.partial"))
+    args.fresh = True
+    tune.tuned_row("text", {"dropout": 0.0}, args)
+    assert len(calls) == 2
