@@ -94,6 +94,21 @@ def tuned_row(text: str, change: dict, args) -> dict:
     return row
 
 
+def verdict_line(rows: list[dict], seconds: float) -> str:
+    """Which single changes beat the defaults in this run, best first (computed, not typed)."""
+    base = next((r["best"] for r in rows if not r["change"]), None)
+    if base is None:
+        return "The defaults were not trained in this run: no comparison."
+    better = sorted((r for r in rows if r["change"] and r["best"] < base), key=lambda r: r["best"])
+    tried = sum(1 for r in rows if r["change"])
+    if not better:
+        return (f"After {seconds:g} s, none of the {tried} changes beat the defaults "
+                f"({base:.4f} nats).")
+    named = "; ".join(f"{describe(r['change'])} ({r['best'] - base:+.4f})" for r in better)
+    return (f"After {seconds:g} s, {len(better)} of the {tried} changes beat the defaults "
+            f"({base:.4f} nats): {named}.")
+
+
 def write_report(rows: list[dict], args, load_before: float) -> Path:
     base = next((r["best"] for r in rows if not r["change"]), None)
     lines = [
@@ -115,6 +130,7 @@ def write_report(rows: list[dict], args, load_before: float) -> Path:
         delta = "-" if base is None or not r["change"] else f"{r['best'] - base:+.4f}"
         lines.append(f"| {describe(r['change'])} | {r['best']:.4f} | {delta} | "
                      f"{r['chars_per_s']:,.0f} |")
+    lines += ["", verdict_line(rows, args.seconds)]
     lines += ["", "Defaults: " + ", ".join(f"`{k}={v}`" for k, v in charrnn.DEFAULTS.items())]
     path = RESULTS / (args.report or "tune_defaults.md")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

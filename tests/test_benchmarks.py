@@ -108,3 +108,15 @@ def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
     args.fresh = True
     tune.tuned_row("text", {"dropout": 0.0}, args)
     assert len(calls) == 2
+
+
+def test_tuning_verdict_names_the_changes_that_beat_the_defaults():
+    tune = load("tune_defaults")
+    rows = [{"change": {}, "best": 1.60}, {"change": {"dropout": 0.0}, "best": 1.53},
+            {"change": {"units": 512}, "best": 1.70}, {"change": {"units": 256}, "best": 1.56}]
+    line = tune.verdict_line(rows, 110)
+    assert line.startswith("After 110 s, 2 of the 3 changes beat the defaults (1.6000 nats)")
+    assert line.index("dropout 0 (-0.0700)") < line.index("units 256 (-0.0400)")
+    assert "512" not in line
+    assert "none of the 1 changes" in tune.verdict_line(rows[:1] + rows[2:3], 600)
+    assert "not trained" in tune.verdict_line(rows[1:], 600)
