@@ -86,7 +86,10 @@ def tuned_row(text: str, change: dict, args) -> dict:
     path = row_path(change, args.seconds, args.seed)
     if path.is_file() and not args.fresh:
         return json.loads(path.read_text(encoding="utf-8"))
-    row = {"change": change, **best_tuning_loss(text, args.seconds, change, args.seed)}
+    load_before = os.getloadavg()[0]
+    row = {"change": change, **best_tuning_loss(text, args.seconds, change, args.seed),
+           "load_before": load_before,
+           "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     RUNS.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(row) + "\n", encoding="utf-8")
@@ -94,19 +97,40 @@ def tuned_row(text: str, change: dict, args) -> dict:
     return row
 
 
+#: Differences smaller than this (nats) are called a tie: one seed cannot tell them apart.
+TIE = 0.01
+
+
 def verdict_line(rows: list[dict], seconds: float) -> str:
     """Which single changes beat the defaults in this run, best first (computed, not typed)."""
     base = next((r["best"] for r in rows if not r["change"]), None)
     if base is None:
         return "The defaults were not trained in this run: no comparison."
-    better = sorted((r for r in rows if r["change"] and r["best"] < base), key=lambda r: r["best"])
-    tried = sum(1 for r in rows if r["change"])
-    if not better:
-        return (f"After {seconds:g} s, none of the {tried} changes beat the defaults "
-                f"({base:.4f} nats).")
-    named = "; ".join(f"{describe(r['change'])} ({r['best'] - base:+.4f})" for r in better)
-    return (f"After {seconds:g} s, {len(better)} of the {tried} changes beat the defaults "
-            f"({base:.4f} nats): {named}.")
+    changed = sorted((r for r in rows if r["change"]), key=lambda r: r["best"])
+    better = [r for r in changed if r["best"] < base - TIE]
+    ties = [r for r in changed if abs(r["best"] - base) <= TIE]
+
+    def named(group):
+        return "; ".join(f"{describe(r['change'])} ({r['best'] - base:+.4f})" for r in group)
+
+    line = (f"After {seconds:g} s, {len(better)} of the {len(changed)} changes beat the defaults "
+            f"({base:.4f} nats) by more than {TIE} nats")
+    line += f": {named(better)}." if better else "."
+    if ties:
+        line += f" Within {TIE} nats of them (a tie at one seed): {named(ties)}."
+    return line
+
+
+def when_trained(rows: list[dict]) -> list[str]:
+    """A line on when the rows were trained and the load then (rows read back from earlier
+    runs were not trained by this one), or nothing when the rows do not say."""
+    stamped = [r for r in rows if "finished" in r]
+    if not stamped:
+        return []
+    loads = [r["load_before"] for r in stamped]
+    return [f"{len(stamped)} of the {len(rows)} rows say when they were trained: "
+            f"{min(r['finished'] for r in stamped)} to {max(r['finished'] for r in stamped)}, "
+            f"1-minute load average {min(loads):.1f} to {max(loads):.1f} at the start of each.", ""]
 
 
 def write_report(rows: list[dict], args, load_before: float) -> Path:
@@ -120,6 +144,7 @@ def write_report(rows: list[dict], args, load_before: float) -> Path:
         "",
         utils.machine_line(load_before),
         "",
+        *when_trained(rows),
         "Training: the first 81% of tiny Shakespeare; tuning loss: the next 9%. The benchmarks' "
         "validation split (the last 10%) is not read.",
         "",

@@ -103,7 +103,8 @@ def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
     args = tune.argparse.Namespace(seconds=110.0, seed=0, fresh=False)
     first = tune.tuned_row("text", {"dropout": 0.0}, args)
     again = tune.tuned_row("text", {"dropout": 0.0}, args)   # read back, not retrained
-    assert first == again == {"change": {"dropout": 0.0}, "best": 1.5, "chars_per_s": 1000.0}
+    assert first == again and first["change"] == {"dropout": 0.0} and first["best"] == 1.5
+    assert first["finished"].endswith(" UTC") and first["load_before"] >= 0
     assert calls == [{"dropout": 0.0}] and not list(tmp_path.glob("*.partial"))
     args.fresh = True
     tune.tuned_row("text", {"dropout": 0.0}, args)
@@ -113,10 +114,22 @@ def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
 def test_tuning_verdict_names_the_changes_that_beat_the_defaults():
     tune = load("tune_defaults")
     rows = [{"change": {}, "best": 1.60}, {"change": {"dropout": 0.0}, "best": 1.53},
-            {"change": {"units": 512}, "best": 1.70}, {"change": {"units": 256}, "best": 1.56}]
+            {"change": {"units": 512}, "best": 1.70}, {"change": {"units": 256}, "best": 1.56},
+            {"change": {"dropout": 0.1}, "best": 1.5999}]
     line = tune.verdict_line(rows, 110)
-    assert line.startswith("After 110 s, 2 of the 3 changes beat the defaults (1.6000 nats)")
+    assert line.startswith("After 110 s, 2 of the 4 changes beat the defaults (1.6000 nats)")
     assert line.index("dropout 0 (-0.0700)") < line.index("units 256 (-0.0400)")
-    assert "512" not in line
-    assert "none of the 1 changes" in tune.verdict_line(rows[:1] + rows[2:3], 600)
+    assert "512" not in line and "a tie at one seed): dropout 0.1 (-0.0001)." in line
+    assert "0 of the 1 changes" in tune.verdict_line(rows[:1] + rows[2:3], 600)
     assert "not trained" in tune.verdict_line(rows[1:], 600)
+
+
+def test_tuning_report_says_when_its_rows_were_trained():
+    tune = load("tune_defaults")
+    assert tune.when_trained([{"change": {}, "best": 1.6}]) == []
+    rows = [{"change": {}, "best": 1.6, "finished": "2026-12-02 08:00 UTC", "load_before": 0.2},
+            {"change": {"units": 256}, "best": 1.5, "finished": "2026-12-02 08:10 UTC",
+             "load_before": 1.1}, {"change": {"units": 512}, "best": 1.7}]
+    (line, blank) = tune.when_trained(rows)
+    assert line.startswith("2 of the 3 rows say when they were trained: 2026-12-02 08:00 UTC "
+                           "to 2026-12-02 08:10 UTC") and "0.2 to 1.1" in line and blank == ""
