@@ -26,20 +26,26 @@ of tiny Shakespeare (first 90% train, last 10% validation) and for the same trai
     The trainer with 2 GRU layers, as wide as gives about the parameters of its default 1 layer.
 
 Each peer is written in plain Keras, as a user would write it, and trained with a constant learning
-rate, so one run gives its loss at every budget. The validation loss (nats per character) is
-measured on every validation character, in consecutive windows of the model's own length, at
-points along training, and reported against training seconds and against characters seen (a
-curve that does not depend on the machine's speed).
+rate, so one run gives its loss at every budget; every model takes the same compiled training step
+as the trainer (``utils.charrnn.train_step_fn``: cross-entropy, gradients, the peer's optimizer).
+The validation loss (nats per character) is measured on every validation character, in
+consecutive windows of the model's own length, at points along training, and reported against
+training seconds and against characters seen (a curve that does not depend on the machine's
+speed).
 
 Every model trains in a process of its own (so each one's peak memory is its own), and its result
-is kept in ``benchmarks/results/charrnn_peers/`` as soon as it ends: a run that is stopped
-resumes with the models still missing (``--fresh`` starts again).
+is kept in ``benchmarks/results/charrnn_peers/`` (or ``--report``'s folder) as soon as it ends,
+with its settings and the machine: a run that is stopped resumes with the models still missing
+(``--fresh`` starts again), and a result kept from another machine is trained again, so one
+table holds one machine.
 
     python benchmarks/charrnn_peers.py                   # budgets of 110 s and 10 min (~75 min)
     python benchmarks/charrnn_peers.py --budgets 110     # the 110-second comparison (~20 min)
     python benchmarks/charrnn_peers.py --groups main --models char-rnn nanogpt --budgets 30
+    python benchmarks/charrnn_peers.py --groups main --budgets 110 --report charrnn_peers_second
 
-Writes ``benchmarks/results/charrnn_peers.md``, ``.json`` and ``.svg``.
+Writes ``benchmarks/results/charrnn_peers.md``, ``.json`` and ``.svg`` (``--report NAME``: other
+files, for a comparison on a second machine that keeps the first one's report).
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ from utils.data import load_text  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-RUNS = RESULTS / "charrnn_peers"
+REPORT = "charrnn_peers"  # the files' name: benchmarks/results/REPORT.md, .json, .svg, REPORT/
 
 
 # --- The peers, in plain Keras ------------------------------------------------------------------
@@ -193,24 +199,6 @@ def one_hot_if(x: np.ndarray, spec: dict, V: int) -> np.ndarray:
     return np.eye(V, dtype=np.float32)[x] if spec["one_hot"] else x
 
 
-def step_fn(model, optimizer):
-    """One compiled training step: mean cross-entropy, gradients, the optimizer's update."""
-    import keras
-    import tensorflow as tf
-
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    @tf.function(reduce_retracing=True)
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return loss
-
-    return step
-
-
 def _nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """-log softmax(logits)[target], per position (any leading shape)."""
     z = logits - logits.max(axis=-1, keepdims=True)
@@ -268,7 +256,7 @@ def train_peer(name: str, data: dict, budget_s: float, evals_s, eval_chars, seed
 
     utils.set_seed(seed)
     model, optimizer, spec = MODELS[name][2](data["V"])
-    step, rng = step_fn(model, optimizer), utils.model_rng(seed)
+    step, rng = charrnn.train_step_fn(model, optimizer), utils.model_rng(seed)
     chars_per_step = spec["batch"] * (1 if spec.get("last_only") else spec["seq_len"])
     history, trained, steps = [], 0.0, 0
     pending = sorted(e for e in {*evals_s, budget_s} if e <= budget_s)
@@ -363,14 +351,16 @@ def plan(groups, models, budgets) -> list[tuple[str, float, list[float]]]:
     return runs
 
 
-def result_path(name: str, budget_s: float) -> Path:
-    return RUNS / f"{name}-{budget_s:g}s.json"
+def result_path(name: str, budget_s: float, report: str = REPORT) -> Path:
+    """Where one model's result is kept for the report ``report``."""
+    return RESULTS / report / f"{name}-{budget_s:g}s.json"
 
 
 def run_in_child(name: str, budget_s: float, evals_s, args) -> dict:
     """Run one model in a fresh Python process and keep its result (resumable)."""
-    path = result_path(name, budget_s)
-    settings = {"evals": evals_s, "eval_chars": args.eval_chars, "seed": args.seed}
+    path = result_path(name, budget_s, args.report)
+    settings = {"evals": evals_s, "eval_chars": args.eval_chars, "seed": args.seed,
+                "machine": utils.machine_key()}  # a result from another machine is retrained
     if path.is_file() and not args.fresh:
         kept = json.loads(path.read_text(encoding="utf-8"))
         if kept.get("settings") == settings:
@@ -383,8 +373,10 @@ def run_in_child(name: str, budget_s: float, evals_s, args) -> dict:
     print(f"{name} ({budget_s:g} s) ...", flush=True)
     done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
     result = {**json.loads(done.stdout.strip().splitlines()[-1]), "settings": settings}
-    RUNS.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    partial.replace(path)  # atomic: a stopped run never leaves half a result
     return result
 
 
@@ -461,7 +453,8 @@ def part_table(results: list[dict], group: str, base: str) -> list[str]:
     return lines
 
 
-def write_report(results: list[dict], budgets, load_before: float) -> Path:
+def write_report(results: list[dict], budgets, load_before: float,
+                 report: str = REPORT) -> Path:
     info = utils.machine_info()
     lines = [
         "# The char-RNN trainer and its peers, in one run", "",
@@ -481,21 +474,18 @@ def write_report(results: list[dict], budgets, load_before: float) -> Path:
         table = part_table(results, group, base)
         if table:
             lines += ["", f"**{title}** ({group} group):", "", *table]
-    path = RESULTS / "charrnn_peers.md"
+    path = RESULTS / f"{report}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (RESULTS / "charrnn_peers.json").write_text(
+    (RESULTS / f"{report}.json").write_text(
         json.dumps({"machine": info, "load_before": load_before, "budgets": budgets,
                     "results": results}, indent=1) + "\n", encoding="utf-8")
     return path
 
 
-def write_svg(results: list[dict]) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def write_svg(results: list[dict], report: str = REPORT) -> Path:
     import matplotlib.pyplot as plt
 
-    from utils.plot import use_book_style
+    from utils.plot import save_svg, use_book_style
 
     use_book_style()
     fig, ax = plt.subplots()
@@ -512,9 +502,7 @@ def write_svg(results: list[dict]) -> Path:
     ax.set(xscale="log", xlabel="training characters seen", ylabel="validation loss (nats/char)",
            title="Validation loss against characters seen (independent of speed)")
     ax.legend(fontsize=8)
-    path = RESULTS / "charrnn_peers.svg"
-    fig.savefig(path, format="svg", bbox_inches="tight")
-    return path
+    return save_svg(fig, RESULTS / f"{report}.svg")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="score only the first N validation characters (default: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fresh", action="store_true", help="retrain models already kept")
+    p.add_argument("--report", default=REPORT,
+                   help=f"name of the files under benchmarks/results/ (default: {REPORT}; "
+                   "chapter 13 reads that one)")
     p.add_argument("--one", choices=list(MODELS), help=argparse.SUPPRESS)  # the child's job
     p.add_argument("--evals", type=float, nargs="*", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -539,9 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before, budgets = os.getloadavg()[0], sorted(args.budgets)
     results = [run_in_child(name, b, evals, args)
                for name, b, evals in plan(args.groups, args.models, budgets)]
-    md, svg = write_report(results, budgets, load_before), write_svg(results)
+    md = write_report(results, budgets, load_before, args.report)
+    svg = write_svg(results, args.report)
     print(md.read_text(encoding="utf-8"))
-    print(f"wrote {md}, {svg} and {RESULTS / 'charrnn_peers.json'}")
+    print(f"wrote {md}, {svg} and {md.with_suffix('.json')}")
     return 0
 
 

@@ -6,14 +6,16 @@ the first 90% of the *training* text (81% of the corpus) and scores on the rest 
 text (the next 9%, the tuning split). Each configuration is the defaults with one setting
 changed, trained for the same training seconds, one seed.
 
-    python benchmarks/tune_defaults.py                     # 110-s runs, every variant (~20 min)
+    python benchmarks/tune_defaults.py                     # 110-s runs, every variant (~30 min)
     python benchmarks/tune_defaults.py --seconds 600 --only dropout
     python benchmarks/tune_defaults.py --only cell units --seconds 30   # a quick look
 
 Writes ``benchmarks/results/tune_defaults.md`` (or ``--report``): one row per configuration, the
 best tuning loss (nats per character), the change from the defaults, and the throughput. Each
 configuration's result is kept in ``benchmarks/results/tune_defaults/`` as soon as it is trained,
-so a stopped run resumes where it stopped (``--fresh`` trains everything again).
+with the machine it ran on, so a stopped run resumes where it stopped (``--fresh`` trains
+everything again). A result from another machine is trained again: a machine half as fast gets
+half as far in the same seconds, so rows are compared only within one machine.
 """
 
 from __future__ import annotations
@@ -81,14 +83,29 @@ def row_path(change: dict, seconds: float, seed: int) -> Path:
     return RUNS / f"{name}-{seconds:g}s-seed{seed}.json"
 
 
+def stored_row(path: Path) -> dict | None:
+    """The result kept at ``path`` if it was trained on this machine; None if it must be
+    trained (missing, or from another machine: rows are compared only within one machine)."""
+    if not path.is_file():
+        return None
+    row = json.loads(path.read_text(encoding="utf-8"))
+    if row.get("machine") != utils.machine_key():
+        print(f"{path.name}: trained on {row.get('machine', 'an unrecorded machine')}, "
+              "not this one: training it again", flush=True)
+        return None
+    return row
+
+
 def tuned_row(text: str, change: dict, args) -> dict:
-    """One configuration's row: the stored result if an earlier run trained it, else train now."""
+    """One configuration's row: the stored result if an earlier run trained it on this machine,
+    else train now."""
     path = row_path(change, args.seconds, args.seed)
-    if path.is_file() and not args.fresh:
-        return json.loads(path.read_text(encoding="utf-8"))
+    kept = None if args.fresh else stored_row(path)
+    if kept is not None:
+        return kept
     load_before = os.getloadavg()[0]
     row = {"change": change, **best_tuning_loss(text, args.seconds, change, args.seed),
-           "load_before": load_before,
+           "load_before": load_before, "machine": utils.machine_key(),
            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     RUNS.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -133,6 +150,16 @@ def when_trained(rows: list[dict]) -> list[str]:
             f"1-minute load average {min(loads):.1f} to {max(loads):.1f} at the start of each.", ""]
 
 
+def left_out_line(rows: list[dict]) -> list[str]:
+    """A line naming the variants of :data:`VARIANTS` that this report did not train
+    (``--only``), so that a reader knows what was not compared; nothing if all were."""
+    trained = [r["change"] for r in rows]
+    missing = [describe(c) for _, c in VARIANTS if c not in trained]
+    if not missing:
+        return []
+    return ["", f"Not compared in this report (`--only`): {'; '.join(missing)}."]
+
+
 def write_report(rows: list[dict], args, load_before: float) -> Path:
     base = next((r["best"] for r in rows if not r["change"]), None)
     lines = [
@@ -156,6 +183,7 @@ def write_report(rows: list[dict], args, load_before: float) -> Path:
         lines.append(f"| {describe(r['change'])} | {r['best']:.4f} | {delta} | "
                      f"{r['chars_per_s']:,.0f} |")
     lines += ["", verdict_line(rows, args.seconds)]
+    lines += left_out_line(rows)
     lines += ["", "Defaults: " + ", ".join(f"`{k}={v}`" for k, v in charrnn.DEFAULTS.items())]
     path = RESULTS / (args.report or "tune_defaults.md")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -60,6 +60,19 @@ def test_the_plan_trains_the_trainer_per_budget_and_peers_once():
     assert all(b == 110 for n, b, _ in runs if n.startswith("recipe") or n.endswith("layers"))
 
 
+def test_a_peer_trains_with_the_shared_step_and_is_scored_at_its_budget():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 12, size=3_000 + 2 * peers.EVAL_WINDOW + 1).astype(np.int32)
+    data = {"V": 12, "train_ids": ids[:3_000], "val_ids": ids[3_000:]}  # two scored windows
+    result = peers.train_peer("char-rnn", data, budget_s=0.5, evals_s=[0.25], eval_chars=None,
+                              seed=0)
+    assert [h["train_seconds"] >= b for h, b in zip(result["history"], [0.25, 0.5],
+                                                    strict=True)] == [True, True]
+    losses = [h["val_loss"] for h in result["history"]]
+    assert all(0 < v < 2 * np.log(12) for v in losses), losses   # random ids: near log 12
+    assert result["chars_per_s"] > 0 and result["parameters"] > 0
+
+
 def _result(name, budget, points, group="main"):
     return {"name": name, "group": group, "budget": budget, "label": name,
             "history": [{"train_seconds": t, "val_loss": v} for t, v in points]}
@@ -111,6 +124,22 @@ def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
+def test_tuning_trains_again_a_result_from_another_machine(tmp_path, monkeypatch, capsys):
+    tune = load("tune_defaults")
+    monkeypatch.setattr(tune, "RUNS", tmp_path)
+    monkeypatch.setattr(tune, "best_tuning_loss", lambda *a: {"best": 1.5, "chars_per_s": 1e3})
+    args = tune.argparse.Namespace(seconds=600.0, seed=0, fresh=False)
+    path = tune.row_path({}, 600.0, 0)
+    elsewhere = {"change": {}, "best": 1.2, "chars_per_s": 9e4,
+                 "machine": {**tune.utils.machine_key(), "vector instructions": "AVX-512"}}
+    for stored in (elsewhere, {"change": {}, "best": 1.2, "chars_per_s": 9e4}):  # other, unknown
+        path.write_text(tune.json.dumps(stored), encoding="utf-8")
+        row = tune.tuned_row("text", {}, args)
+        assert row["best"] == 1.5 and row["machine"] == tune.utils.machine_key()
+        assert "training it again" in capsys.readouterr().out
+    assert tune.tuned_row("text", {}, args) == row   # now from this machine: read back
+
+
 def test_tuning_verdict_names_the_changes_that_beat_the_defaults():
     tune = load("tune_defaults")
     rows = [{"change": {}, "best": 1.60}, {"change": {"dropout": 0.0}, "best": 1.53},
@@ -133,3 +162,12 @@ def test_tuning_report_says_when_its_rows_were_trained():
     (line, blank) = tune.when_trained(rows)
     assert line.startswith("2 of the 3 rows say when they were trained: 2026-12-02 08:00 UTC "
                            "to 2026-12-02 08:10 UTC") and "0.2 to 1.1" in line and blank == ""
+
+
+def test_tuning_report_names_the_variants_it_left_out():
+    tune = load("tune_defaults")
+    every = [{"change": c, "best": 1.6} for _, c in tune.VARIANTS]
+    assert tune.left_out_line(every) == []
+    (blank, line) = tune.left_out_line([r for r in every if "lr" not in r["change"]])
+    assert blank == "" and line.startswith("Not compared in this report")
+    assert "batch 128, lr 0.01; lr 0.003; lr 0.008." in line

@@ -54,6 +54,12 @@ def test_machine_info_names_the_machine_and_versions():
     assert "numpy" in info and info["numpy"][0].isdigit()
 
 
+def test_machine_key_is_what_decides_a_runs_speed_and_nothing_that_varies():
+    info, key = utils.machine_info(), utils.machine_key()
+    assert set(key) == {"cpu", "vector instructions", "cores available", "tensorflow"}
+    assert all(key[k] == info[k] for k in key) and key == utils.machine_key()
+
+
 def test_machine_line_names_cores_load_and_onednn(monkeypatch):
     info = utils.machine_info()
     line = utils.machine_line(1.3)

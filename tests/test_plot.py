@@ -129,3 +129,16 @@ def test_draw_gradient_paths_draws_three_steps_and_both_paths():
                if isinstance(a, FancyArrowPatch)}
     assert {COLORS["blue"].lower(), COLORS["red"].lower()} <= colours
     plt.close(ax.figure)
+
+
+def test_save_svg_writes_the_whole_file_closes_the_figure_and_leaves_no_partial(tmp_path):
+    from utils.plot import save_svg
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0], label="a line")
+    path = save_svg(fig, tmp_path / "result.svg")
+    assert path == tmp_path / "result.svg"
+    text = path.read_text(encoding="utf-8")
+    assert text.rstrip().endswith("</svg>") and "<path" in text
+    assert not plt.fignum_exists(fig.number)
+    assert [p.name for p in tmp_path.iterdir()] == ["result.svg"]

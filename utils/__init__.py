@@ -23,8 +23,8 @@ from importlib import metadata
 import numpy as np
 
 __all__ = [
-    "machine_info", "machine_line", "model_rng", "results_file", "seed_offset", "set_seed",
-    "shifted_seed",
+    "machine_info", "machine_key", "machine_line", "model_rng", "results_file", "seed_offset",
+    "set_seed", "shifted_seed",
 ]
 __version__ = "0.1.0"
 
@@ -131,6 +131,15 @@ def machine_info() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             info[package] = "not installed"
     return info
+
+
+def machine_key() -> dict[str, str]:
+    """The parts of :func:`machine_info` that decide how far a run gets in its seconds (CPU, its
+    vector instructions, cores, TensorFlow). A benchmark that keeps results to resume compares
+    this with the kept one: results from two machines are never put in one table.
+    """
+    info = machine_info()
+    return {k: info[k] for k in ("cpu", "vector instructions", "cores available", "tensorflow")}
 
 
 def machine_line(load_before: float | None = None, onednn: bool = False) -> str:

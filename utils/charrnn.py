@@ -78,6 +78,7 @@ __all__ = [
     "sample",
     "split_for_validation",
     "train",
+    "train_step_fn",
 ]
 
 #: The default configuration, chosen for 2 CPU cores and budgets of 110 s and 10 minutes.
@@ -85,12 +86,13 @@ __all__ = [
 #: text (never on the validation split the benchmarks report) and writes them, with the
 #: machine, to ``benchmarks/results/tune_defaults.md`` (110 s) and ``tune_defaults_600s.md``
 #: (10 minutes): the defaults with one setting changed at a time, for the same training
-#: seconds. On 2026-12-02 the 110-s runs favoured a narrower GRU and no dropout on a slow
-#: machine (fewer characters seen: less to overfit), while after 10 minutes dropout 0.2 beat
-#: no dropout and tied with 0.1: dropout 0.2 is kept for the longer budget. The width (384) is
-#: from the first benchmark, where a GRU of 512 without dropout overfitted in 10 minutes; its
-#: 10-minute rerun on the slice is ``--seconds 600 --only units``. One configuration serves
-#: both budgets: the trainer does not pick a width from the machine's speed.
+#: seconds, each report ending with its computed verdict. On 2026-12-02 the 110-s runs (an
+#: AVX-512 machine) favoured a narrower GRU and no dropout (fewer characters seen: less to
+#: overfit); the 10-minute runs (an AVX2 machine) kept the width 384 ahead of 256 and 512 and
+#: found dropout 0, 0.1 and 0.2 within 0.01 nats. One configuration serves both budgets and
+#: both machines: ``benchmarks/charrnn_peers.py`` found it ahead of every peer in one run, at
+#: 110 s and 10 minutes on the first machine and at 110 s on the second. The trainer does not
+#: pick a width from the machine's speed.
 DEFAULTS = {
     "cell": "gru",
     "units": 384,
@@ -722,8 +724,14 @@ def _learning_rate(cfg: TrainConfig, fraction: float) -> float:
     return low + (cfg.lr - low) * 0.5 * (1.0 + math.cos(math.pi * fraction))
 
 
-def _train_step_fn(model, optimizer):
-    """A ``tf.function`` ``train_step(x, y) -> loss``: one Adam step on a batch."""
+def train_step_fn(model, optimizer):
+    """A ``tf.function`` ``train_step(x, y) -> loss``: one step of ``optimizer`` on a batch.
+
+    ``x``: (batch, T) ids, or whatever ``model`` reads; ``y``: (batch, T) next-character ids, or
+    (batch,) for a model that predicts once per window. The loss is the mean cross-entropy of
+    the logits ``model(x)``. The benchmarks' peers train with this step too, so that every model
+    they compare is updated the same way.
+    """
     keras, tf = _import_tf()
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -961,7 +969,7 @@ def train(out_dir: str | os.PathLike, text: str | None = None, text_file=None, *
         optimizer.build(model.trainable_variables)
         if state["latest_weights"]:
             _restore(run, state, model, optimizer)
-        train_step = _train_step_fn(model, optimizer)
+        train_step = train_step_fn(model, optimizer)
         bar = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
         saver = _Checkpoints(run, state, model, optimizer,
                              _validator(model, vocab, train_text, val_text), bar, log)

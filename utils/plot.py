@@ -6,12 +6,14 @@ and grid everywhere. Diagrams are drawn with plain matplotlib patches so that th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib as mpl
 
 __all__ = [
     "COLORS", "FigureWithAlt", "draw_gradient_paths", "draw_gru_cell", "draw_lstm_cell",
     "draw_sequence_mapping",
-    "draw_unrolled_rnn", "show",
+    "draw_unrolled_rnn", "save_svg", "show",
     "use_book_style",
 ]
 
@@ -119,6 +121,24 @@ def show(fig=None, *, alt: str) -> None:
             display(shown)
     except ImportError:  # plain Python: nothing to display on
         pass
+
+
+def save_svg(fig, path: Path | str) -> Path:
+    """Write ``fig`` to the SVG file ``path`` (atomically, so a stopped run never leaves half a
+    file), close it, and return the path. The benchmarks draw their result figures with this
+    from plain Python: ``fig, ax = plt.subplots()`` after :func:`use_book_style`, then
+    ``save_svg(fig, RESULTS / "name.svg")``.
+    """
+    import os
+
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    fig.savefig(partial, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    os.replace(partial, path)
+    return path
 
 
 # --- Diagrams -----------------------------------------------------------------------------------
