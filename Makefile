@@ -18,7 +18,7 @@ help:
 	@echo "make book    set up .venv and build the website into _build/html"
 	@echo "make test    set up .venv and run every test (unit, lint, notebooks, website)"
 	@echo "make pdf     the whole book as one PDF (_build/pdf/sequence-models.pdf)"
-	@echo "make sweep   execute every chapter under 8 seeds/kernel settings, report the claims"
+	@echo "make sweep   execute every chapter under 10 seed and kernel settings, report claims"
 	@echo "make lab     open Jupyter Lab in the course environment"
 	@echo "make lint    ruff on utils/, tests/, benchmarks/, tools/ and the notebooks"
 	@echo "make checked-outputs NB=chapters/NN_x.ipynb   refresh a notebook's checked outputs"
@@ -59,7 +59,7 @@ lab: data
 	$(VENV)/bin/jupyter lab
 
 lint: setup
-	$(VENV)/bin/ruff check utils tests benchmarks tools chapters appendices
+	$(VENV)/bin/ruff check utils tests benchmarks tools _ext chapters appendices
 
 strip: setup
 	$(PY) tools/notebook_outputs.py strip chapters/*.ipynb

@@ -3,6 +3,9 @@ evaluate line and sampling. Models are tiny (16 units) so that the whole file ru
 
 from __future__ import annotations
 
+import builtins
+import errno
+import io
 import json
 import math
 import os
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from utils import charrnn
+from utils import charrnn, rundir
 from utils.data import Vocabulary
 from utils.rundir import RunDirError, RunDirWarning
 
@@ -161,7 +164,7 @@ def test_resume_refuses_other_settings(trained, text_file, tmp_path):
                       **{**TINY, "units": 32})
     other = tmp_path / "other.txt"
     other.write_text(_text().upper(), encoding="utf-8")
-    with pytest.raises(ValueError, match="the text"):
+    with pytest.raises(ValueError, match="another text"):
         charrnn.train(trained, text_file=other, epochs=3, log=lambda line: None, **TINY)
 
 
@@ -184,14 +187,21 @@ def test_runs_saved_before_dropout_existed_still_resume(tmp_path, text_file):
     config = json.loads((out / "config.json").read_text())
     del config["dropout"]  # as written by the first version of the trainer
     (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"dropout: 0\.0 \(not recorded in config\.json: the "
+                                         r"value of runs made before dropout existed\) there, "
+                                         r"0\.2 now"):
+        charrnn.train(out, text_file=text_file, epochs=2, log=lambda line: None,
+                      **{**TINY, "dropout": 0.2})
     state = charrnn.train(out, text_file=text_file, epochs=2, log=lambda line: None, **TINY)
     assert state["epoch"] == 2
     assert charrnn.sample(out, prime="the ", length=5, temperature=0)
 
 
 def test_bad_input(tmp_path, capsys):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="file not found"):
         charrnn.train(tmp_path / "out", text_file=tmp_path / "missing.txt", epochs=1)
+    with pytest.raises(ValueError, match="is a folder, not a text file"):
+        charrnn.train(tmp_path / "out", text_file=tmp_path, epochs=1)
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="empty"):
@@ -217,7 +227,7 @@ def test_bad_input(tmp_path, capsys):
         with pytest.raises(SystemExit) as exit_info:
             charrnn.main(argv)
         assert exit_info.value.code == 2
-    assert "must be > 0" in capsys.readouterr().err
+    assert "must be an integer > 0, got '-3'" in capsys.readouterr().err
 
 
 def _tiny_cli(text_file, out, epochs: int) -> list[str]:
@@ -226,26 +236,96 @@ def _tiny_cli(text_file, out, epochs: int) -> list[str]:
             "--seq-len", "16", "--batch", "8", "--eval-seconds", "1000", "--dropout", "0"]
 
 
-def test_kill_from_the_command_line_saves_and_resumes(tmp_path, text_file):
-    out = tmp_path / "run"
-    cmd = _tiny_cli(text_file, out, 40)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    lines = []
-    for line in proc.stdout:  # wait until two epochs are finished, then kill it
+def _tiny_argv(text_file, out, epochs: int) -> list[str]:
+    """The arguments of main() that resume the module's `trained` run (TINY's settings)."""
+    return _tiny_cli(text_file, out, epochs)[3:] + ["--lr", "0.01"]
+
+
+_EXEC_WITH_SIGNALS = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, getattr(signal, sys.argv[1]))\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "os.execv(sys.executable, [sys.executable] + sys.argv[2:])\n")
+
+
+def _with_signals(sigint: str, cmd: list[str]) -> list[str]:
+    """``cmd`` (``[sys.executable, ...]``) started as a shell would leave its signals: SIGINT at
+    ``sigint`` ("SIG_DFL" or "SIG_IGN"), SIGTERM at its default, whatever pytest has (ignored
+    and default dispositions survive exec; no preexec_fn in a process with threads)."""
+    return [sys.executable, "-c", _EXEC_WITH_SIGNALS, sigint, *cmd[1:]]
+
+
+def _read_until(proc, lines: list, prefix: str) -> None:
+    """Read the child's stdout into ``lines`` until a line starts with ``prefix``."""
+    for line in proc.stdout:
         lines.append(line)
-        if line.startswith("epoch 2 "):
-            break
+        if line.startswith(prefix):
+            return
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_an_ignored_ctrl_c_stays_ignored_and_kill_saves_and_resumes(tmp_path, text_file):
+    """Started as `cmd &` in a script, CI or nohup start it (SIGINT ignored), Ctrl-C changes
+    nothing: training goes on; SIGTERM (`kill`) saves and stops; the same command resumes.
+    Child processes, so that how pytest itself was started does not matter."""
+    out = tmp_path / "run"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CI": "true"}
+    proc = subprocess.Popen(_with_signals("SIG_IGN", _tiny_cli(text_file, out, 40)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    lines = []
+    _read_until(proc, lines, "epoch 1 ")
+    proc.send_signal(signal.SIGINT)  # ignored
+    _read_until(proc, lines, "epoch 2 ")  # it trains on
     proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
-    assert proc.returncode == 130, lines
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, (lines, err)
+    assert "stopped; run the same command again to resume." in err and "Traceback" not in err
     state = json.loads((out / "state.json").read_text())
     assert state["epoch"] >= 2
     # the same command resumes (here with a budget that is already reached: nothing to do)
     done = subprocess.run(_tiny_cli(text_file, out, state["epoch"]), capture_output=True,
-                          text=True, env=env, timeout=60)
+                          text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "nothing to do" in done.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_saves_and_stops_when_the_shell_left_it_at_its_default(tmp_path, text_file):
+    """Started with SIGINT at its default (from a terminal), Ctrl-C saves and stops (exit 130),
+    however pytest itself was started."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(_with_signals("SIG_DFL", _tiny_cli(text_file, out, 40)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    lines = []
+    _read_until(proc, lines, "epoch 1 ")
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (lines, err)
+    assert "interrupted: saving the " in rest
+    assert "stopped; run the same command again to resume." in err and "Traceback" not in err
+    assert json.loads((out / "state.json").read_text())["epoch"] >= 1
+
+
+def test_the_command_line_leaves_an_ignored_sigint_ignored_and_restores_handlers():
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN), signal.signal(signal.SIGTERM,
+                                                                          signal.SIG_DFL)
+    try:
+        restore = charrnn._interrupts_save()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is charrnn._raise_interrupt
+        restore()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        restore = charrnn._interrupts_save()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        restore()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, before[0] or signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, before[1] or signal.SIG_DFL)
+
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
@@ -254,7 +334,7 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe
     proc = subprocess.Popen(_tiny_cli(text_file, tmp_path / "tty", 3), stdout=subprocess.PIPE,
-                            stderr=follower, text=True, env=env)
+                            stderr=follower, text=True, env=env, stdin=subprocess.DEVNULL)
     os.close(follower)
     terminal = b""
     while True:  # read until the child closes the terminal
@@ -277,7 +357,7 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path, text_file):
     # held back (here without TF_CPP_MIN_LOG_LEVEL)
     quiet_env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     done = subprocess.run(_tiny_cli(text_file, tmp_path / "pipe", 3), capture_output=True,
-                          text=True, env=quiet_env, timeout=120)
+                          text=True, env=quiet_env, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "\r[" not in done.stderr
     assert len(done.stdout.splitlines()) == len(stdout.splitlines())
     for notice in ("absl", "cuInit", "oneDNN", "cpu_feature_guard", "cuda drivers"):
@@ -484,3 +564,281 @@ def test_sample_streams_and_stops_cleanly_on_ctrl_c(trained, monkeypatch, capsys
     assert shown[-1] == "\n" and set("".join(shown[1:-1])) <= set(_text())
     err = capsys.readouterr().err
     assert "stopped after 30 characters." in err and "Traceback" not in err
+
+
+# --- the faults of issue 22 ----------------------------------------------------------------------
+
+
+def _files(out: Path) -> dict:
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def _edit(out: Path, name: str, change) -> None:
+    data = json.loads((out / name).read_text())
+    change(data)
+    (out / name).write_text(json.dumps(data))
+
+
+def test_a_lost_state_json_keeps_every_checkpoint(trained, text_file, tmp_path, capsys):
+    out = _copy(trained, tmp_path)
+    (out / "state.json").unlink()
+    files = _files(out)
+    with pytest.warns(RunDirWarning, match=r"state\.json.*missing"):
+        assert len(charrnn.sample(out, prime="the ", length=3, temperature=0)) == 3
+    assert charrnn.main(_tiny_argv(text_file, out, 4)) == 2
+    err = capsys.readouterr().err
+    assert "holds checkpoints (best-" in err and "but no state.json" in err
+    assert "Nothing was changed" in err and "sample --model" in err and "new --out" in err
+    assert _files(out) == files
+    (out / "config.json").unlink()  # and with the settings and vocabulary lost too
+    (out / "vocab.json").unlink()
+    with pytest.raises(RunDirError, match="no state.json"):
+        charrnn.train(out, text_file=text_file, epochs=4, log=lambda line: None, **TINY)
+    assert set(_files(out)) == set(files) - {"config.json", "vocab.json"}
+
+
+@pytest.mark.parametrize("key, value, fault", [
+    ("global_step", -500, r"\(-500\) the key 'global_step'"),
+    ("train_seconds", math.nan, r"\(nan\) the key 'train_seconds': a finite number"),
+])
+def test_impossible_progress_is_refused_and_nothing_deleted(trained, text_file, tmp_path, key,
+                                                            value, fault):
+    out = _copy(trained, tmp_path)
+    _edit(out, "state.json", lambda state: state.update({key: value}))
+    files = _files(out)
+    with pytest.raises(RunDirError, match=r"state\.json' is damaged: .*" + fault):
+        charrnn.train(out, text_file=text_file, epochs=4, log=lambda line: None, **TINY)
+    with pytest.warns(RunDirWarning, match=key):  # sampling falls back on the newest checkpoint
+        assert charrnn.sample(out, prime="the ", length=3, temperature=0)
+    assert _files(out) == files
+
+
+def test_an_edited_vocabulary_is_caught_by_its_checksum_and_rebuilt(trained, text_file,
+                                                                    tmp_path):
+    out = _copy(trained, tmp_path)
+    symbols = json.loads((out / "vocab.json").read_text())
+    symbols[symbols.index("t")] = "T"  # the same length
+    (out / "vocab.json").write_text(json.dumps(symbols))
+    with pytest.raises(RunDirError, match=r"vocab\.json' is not the vocabulary this run was "
+                                          r"trained with.*SHA-256.*rebuilt"):
+        charrnn.sample(out, prime="a ", length=3)
+    lines = []
+    charrnn.train(out, text_file=text_file, epochs=3, log=lines.append, **TINY)  # finished
+    assert "vocab.json was damaged: rebuilt from the training text." in lines[0]
+    assert charrnn.sample(out, prime="the ", length=3, temperature=0)
+
+
+def test_a_run_made_before_the_vocabulary_checksum_loads_and_gets_it(trained, text_file,
+                                                                     tmp_path):
+    out = _copy(trained, tmp_path)
+    config = json.loads((out / "config.json").read_text())
+    checksum = config.pop("vocab_sha256")
+    assert checksum == charrnn._vocab_sha256(Vocabulary.from_text(_text()))
+    (out / "config.json").write_text(json.dumps(config))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert charrnn.sample(out, prime="the ", length=3, temperature=0)
+    charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
+    assert json.loads((out / "config.json").read_text()) == {**config, "vocab_sha256": checksum}
+
+
+def test_an_edited_vocab_size_is_blamed_on_config_json(trained, text_file, tmp_path):
+    out = _copy(trained, tmp_path)
+    size = len(Vocabulary.from_text(_text()))
+    _edit(out, "config.json", lambda config: config.update(vocab_size=size + 1))
+    fix = rf'Put back "vocab_size": {size}'
+    with pytest.raises(RunDirError, match=rf"config\.json' is damaged: vocab_size is {size + 1}"
+                                          rf".*{fix}"):
+        charrnn.sample(out, prime="the ", length=3)
+    with pytest.raises(RunDirError, match=rf"config\.json' is damaged: vocab_size is {size + 1}"
+                                          rf".*{fix}"):
+        charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
+    _edit(out, "config.json", lambda config: config.pop("vocab_sha256"))  # an older run
+    with pytest.raises(RunDirError, match=r"one of the two was changed.*If config\.json was "
+                                          rf'edited, put back "vocab_size": {size}'):
+        charrnn.sample(out, prime="the ", length=3)
+    _edit(out, "config.json", lambda config: config.update(vocab_size=size))  # the fix given
+    assert charrnn.sample(out, prime="the ", length=3, temperature=0)
+    charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
+
+
+def test_a_bad_value_in_config_json_names_the_file(trained, text_file, tmp_path, capsys):
+    out = _copy(trained, tmp_path)
+    _edit(out, "config.json", lambda config: config.update(units="many"))
+    message = r"config\.json' is damaged: units must be an integer >= 1, got 'many'"
+    with pytest.raises(RunDirError, match=message):
+        charrnn.sample(out, prime="the ", length=3)
+    with pytest.raises(RunDirError, match=message):
+        charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
+    _edit(out, "config.json", lambda config: config.update(units=16, lr=math.nan))
+    assert charrnn.main(["evaluate", "--model", str(out), "--text", str(text_file)]) == 2
+    assert "config.json' is damaged: lr must be a finite number > 0, got nan" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, fault", [
+    ({"units": 1_000_000}, r"the model would have [\d,]+ parameters .*limit of 100,000,000"),
+    ({"layers": 100_000}, r"layers must be at most 32"),
+    ({"embedding": 10**9}, r"limit of 100,000,000"),
+])
+def test_a_crafted_config_cannot_ask_for_a_huge_model(trained, tmp_path, change, fault):
+    out = _copy(trained, tmp_path)
+    _edit(out, "config.json", lambda config: config.update(change))
+    with pytest.raises(RunDirError, match=r"config\.json' .*" + fault):
+        charrnn.sample(out, prime="the ", length=3)
+
+
+def test_a_huge_model_is_refused_before_anything_is_made(text_file, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--text", str(text_file), "--out", str(out), "--epochs", "1", "--batch",
+            "8", "--seq-len", "16"]
+    assert charrnn.main(argv + ["--units", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"the model would have [\d,]+ parameters \(1 GRU layer\(s\) of 100,000 "
+                     r"units.*limit of 100,000,000.*use a smaller --units", err), err
+    assert charrnn.main(argv + ["--layers", "33"]) == 2
+    assert "layers must be at most 32" in capsys.readouterr().err
+    assert charrnn.main(argv + ["--seed", str(2**32)]) == 2
+    assert "seed must be an integer from 0 to 2**32 - 1" in capsys.readouterr().err
+    assert not out.exists()
+    for cell, layers in (("gru", 1), ("lstm", 2)):
+        model = charrnn.build_model(11, cell, units=6, layers=layers, embedding=4)
+        assert model.count_params() == charrnn.parameter_count(11, cell, 6, layers, 4)
+
+
+def test_out_of_memory_while_training_is_a_sentence(text_file, tmp_path, monkeypatch, capsys):
+    class ResourceExhaustedError(Exception):  # TensorFlow's, by name
+        pass
+
+    def exhausted(*args, **kwargs):
+        raise ResourceExhaustedError("OOM when allocating tensor with shape[100000,300000]")
+
+    monkeypatch.setattr(charrnn, "_train_steps", exhausted)
+    assert charrnn.main(_tiny_cli(text_file, tmp_path / "run", 1)[3:]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory training a model of ") and "--units" in err
+
+
+def test_a_full_disk_during_a_save_is_a_sentence_and_loses_nothing(trained, text_file, tmp_path,
+                                                                   monkeypatch, capsys):
+    out = _copy(trained, tmp_path)
+    files = _files(out)
+    real = rundir.write_atomic
+
+    def full_disk(path, write):
+        def fail(tmp):  # what h5py does on a full disk
+            Path(tmp).write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+        return real(path, fail if str(path).endswith(".weights.h5") else write)
+
+    monkeypatch.setattr(rundir, "write_atomic", full_disk)
+    assert charrnn.main(_tiny_argv(text_file, out, 4)) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device: latest-" in err and "Free some space" in err
+    assert "Traceback" not in err
+    assert _files(out) == files
+
+
+def _read_only(monkeypatch, folder: Path) -> None:
+    """Make every write under ``folder`` fail as on a read-only file system (tests run as root,
+    whom chmod does not stop)."""
+    inside = str(folder)
+
+    def refuse(path) -> None:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path).startswith(inside):
+            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+
+    real_os_open, real_open = os.open, builtins.open
+
+    def os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def open_(file, mode="r", *args, **kwargs):
+        if set(mode) & set("wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(io, "open", open_)
+    for name in ("replace", "rename", "unlink", "remove", "mkdir", "rmdir"):
+        real = getattr(os, name)
+
+        def refused(path, *args, _real=real, **kwargs):
+            refuse(path)
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, refused)
+
+
+def test_a_read_only_run_samples_evaluates_and_explains_training(trained, text_file, tmp_path,
+                                                                 monkeypatch, capsys):
+    out = _copy(trained, tmp_path)
+    files = _files(out)
+    _read_only(monkeypatch, out)
+    with pytest.raises(OSError, match="Read-only"):
+        (out / "probe").write_text("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(charrnn.sample(out, prime="the ", length=5, temperature=0)) == 5
+    assert charrnn.main(["evaluate", "--model", str(out), "--text", str(text_file)]) == 0
+    assert charrnn.main(_tiny_argv(text_file, out, 3)) == 0  # finished: nothing to do
+    assert "nothing to do" in capsys.readouterr().out
+    assert charrnn.main(_tiny_argv(text_file, out, 4)) == 2
+    err = capsys.readouterr().err
+    assert "Read-only file system: train.lock" in err and "cp -r" in err
+    assert "Traceback" not in err
+    monkeypatch.undo()
+    assert _files(out) == files
+
+
+def test_clear_messages_for_confusing_input(trained, text_file, tmp_path, capsys):
+    for argv, message in (
+            (["train", "--text", "x", "--out", "y", "--minutes", "inf"],
+             "must be a finite number > 0, got 'inf'"),
+            (["train", "--text", "x", "--out", "y", "--lr", "1e999"],
+             "must be a finite number > 0, got '1e999'"),
+            (["sample", "--model", "m", "--temperature", "inf"],
+             "must be a finite number >= 0, got 'inf'"),
+            (["train", "--text", "x", "--out", "y", "--epochs", "1.5"],
+             "expected an integer, got '1.5'")):
+        with pytest.raises(SystemExit):
+            charrnn.main(argv)
+        assert message in capsys.readouterr().err, argv
+    # a UTF-16 file, with and without a byte-order mark (without one it is valid UTF-8)
+    for encoding in ("utf-16", "utf-16-le"):
+        wide = tmp_path / f"{encoding}.txt"
+        wide.write_bytes(_text().encode(encoding))
+        with pytest.raises(ValueError, match=r"UTF-16.*not UTF-8|UTF-16LE .*iconv -f UTF-16"):
+            charrnn.train(tmp_path / "out", text_file=wide, epochs=1)
+    assert not (tmp_path / "out").exists()
+    # another text (with another vocabulary) is blamed on the text, not on vocab_size
+    other = tmp_path / "other.txt"
+    other.write_text(_text() + "XYZ!", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"trained on another text \([\d,]+ characters there, "
+                                         r"[\d,]+ now; their SHA-256 differ\)") as info:
+        charrnn.train(trained, text_file=other, epochs=3, log=lambda line: None, **TINY)
+    assert "vocab_size" not in str(info.value)
+    # --model naming a file is not told about --out
+    weights = next(trained.glob("best-*.weights.h5"))
+    assert charrnn.main(["evaluate", "--model", str(weights), "--text", str(text_file)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a run directory: --model takes the directory" in err
+    assert "choose a directory for the run" not in err
+
+
+def test_output_that_the_terminal_cannot_encode_is_escaped(monkeypatch):
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    monkeypatch.setattr(charrnn, "main", lambda: print("caf\u00e9") or 0)
+    assert charrnn._cli() == 0
+    sys.stdout.flush()
+    assert raw.getvalue() == b"caf\\xe9\n"
+
+
+def test_no_terminal_and_no_stderr_draw_no_bar(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", None)  # `2>&-`, pythonw
+    assert charrnn._stderr_is_terminal() is False

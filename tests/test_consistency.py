@@ -170,7 +170,7 @@ NOTATION_SLIPS = {
     r"\bs_j\b|s_\{j\}|s_i\b": "the decoder's state is s_t; i indexes input steps (seq2seq)",
     r"\\alpha_\{t,": "attention weights are a_{t,i}: alpha_t(s) is CTC's forward variable",
     r"window (?:of |width )?\$k\$|\$k\$-(?:step|character) window": (
-        "k is add-k's pseudo-count: a window or kernel width is w"
+        "k is add-k's pseudo-count: a window's or filter's width is F"
     ),
     r"truncat\w* (?:length|after) \$k\$|\$k\$ steps? of truncat": (
         "k is add-k's pseudo-count: truncated BPTT's chunk length is T_c"
@@ -183,12 +183,157 @@ NOTATION_SLIPS = {
         "a beam's size is its width, in words: k is add-k's pseudo-count"
     ),
     r"temperature\W{0,3}\$\\tau|/ \\tau\)": "tau is a lag: write the temperature as the word",
-    r"receptive field (?:of )?\$r\b": "the receptive field is w_field = 1 + n_conv (w - 1)",
+    r"receptive field (?:of )?\$r\b": "the receptive field is w_field = 1 + n_conv (F - 1)",
+    r"(?:window|kernel|filter|context)(?: width| length| size)?(?: of)? \$w\$|width \$w\$"
+    r"|last \$w\$ (?:words|tokens|inputs|one-hot)": (
+        "w is a word: a window's or filter's width is F"
+    ),
+    r"window(?:'s)? (?:length|width|of) \$T\$|last \$T\$ inputs": (
+        "T is a sequence's length: a window's width is F"
+    ),
+    r"back-?off weight,? \$\\lambda|\\lambda_h\s*&?=\s*\\frac\{d": (
+        "Kneser-Ney's back-off weight is gamma(h); lambda_h is Witten-Bell's weight"
+    ),
+    r"context vector \$c\$|context vector \$c_": (
+        "an encoder-decoder's context vector is the bold \\mathbf{c}; c_t is the LSTM's cell state"
+    ),
     r"\\mathrm\{softmax\}\((?:o|z)\)|logits \$[oz]\b": "logits are u (u_t = W_hy h_t + b_y)",
 }
+
+
+@pytest.mark.parametrize(
+    "slip",
+    [
+        "concatenate the last $w$ one-hot vectors",
+        "a convolution of width $w$ sees",
+        "The window length $T$ is frozen",
+        "where the back-off weight $\\lambda_h$ gives",
+        "\\lambda_h &= \\frac{d\\, N_{1+}(h\\,\\bullet)}{c(h)}",
+        "the context vector $c$ of the encoder",
+    ],
+)
+def test_notation_rules_catch_the_slips(slip):
+    assert any(re.search(pattern, slip) for pattern in NOTATION_SLIPS), slip
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "the last $F$ one-hot vectors, $p(w \\mid h)$ and $c(h\\,w)$",
+        "Witten-Bell: $\\lambda_h = c(h) / (c(h) + N_{1+}(h\\,\\bullet))$",
+        "the back-off weight $\\gamma(h)$; the context vector $\\mathbf{c}$; the cell state $c_t$",
+    ],
+)
+def test_notation_rules_leave_the_book_notation_alone(good):
+    assert not any(re.search(pattern, good) for pattern in NOTATION_SLIPS), good
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
 def test_chapters_use_the_book_notation(nb):
     """The symbols of appendices/notation.md, spelled the same way in every chapter."""
     assert_no_match(markdown(nb), NOTATION_SLIPS)
+
+
+# --- Labels: every cross-reference resolves, and no raw label name reaches a reader -------------
+
+PAGES = [
+    *CHAPTERS, ROOT / "appendices" / "results.ipynb", *sorted((ROOT / "appendices").glob("*.md")),
+    ROOT / "intro.md",
+]
+LABEL_DEFINITIONS = (
+    r"(?m)^\s*\(([\w-]+)\)=",  # (ch-ngrams)= before a heading
+    r"\$\$\s*\(([\w-]+)\)",  # $$ (eq-rnn-step) after a display equation
+    r"(?m)^\s*:(?:label|name):\s*(\S+)",  # :label: of an exercise, :name: of a figure
+)
+# A MyST role: {ref}`ch-lstm`, {eq}`eq-rnn-step`, {ref}`text <label>`, {glue:text}`key:.2f`, ...
+ROLE = re.compile(r"\{[a-z][\w:-]*\}`[^`]*`")
+# What may hold a label name in markdown without the reader seeing it: roles, label definitions,
+# directive lines (```{solution} ngrams-ex-1) and their options, link targets.
+MARKUP_THAT_HIDES_LABELS = (
+    ROLE,
+    re.compile(r"(?m)^\s*\([\w-]+\)=\s*$"),
+    re.compile(r"\$\$\s*\([\w-]+\)"),
+    re.compile(r"(?m)^\s*(?:`{3,}|:{3,})\{[\w:-]+\}.*$"),
+    re.compile(r"(?m)^\s*:[\w-]+:.*$"),
+    re.compile(r"\]\([^)\s]*\)"),
+)
+
+
+def page_cells(page: Path) -> list[tuple[str, str]]:
+    """(cell type, source) of every cell of a notebook, or one markdown 'cell' for a .md page."""
+    if page.suffix == ".md":
+        return [("markdown", page.read_text(encoding="utf-8"))]
+    return [(c["cell_type"], source(c)) for c in cells(page)]
+
+
+def book_labels() -> set[str]:
+    """Every label defined anywhere in the book."""
+    labels = set()
+    for page in PAGES:
+        for kind, text in page_cells(page):
+            if kind == "markdown":
+                for pattern in LABEL_DEFINITIONS:
+                    labels.update(re.findall(pattern, text))
+    return labels
+
+
+def raw_label_pattern(labels: set[str]) -> re.Pattern:
+    """A label name as a whole hyphenated word: every defined label that has a hyphen (a bare
+    word such as ``intro`` is also plain English), and any eq-/ch-/app- name, defined or stale."""
+    names = sorted((re.escape(label) for label in labels if "-" in label), key=len, reverse=True)
+    alternatives = [r"(?:eq|ch|app)-[a-z0-9]+(?:-[a-z0-9]+)*", *names]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+
+
+def raw_labels(kind: str, text: str, pattern: re.Pattern) -> list[str]:
+    """Label names a reader would see in a cell: outside roles (code: strings, comments,
+    docstrings; markdown: prose, code spans, code blocks)."""
+    hide = MARKUP_THAT_HIDES_LABELS if kind == "markdown" else (ROLE,)
+    for markup in hide:
+        text = markup.sub(" ", text)
+    return sorted(set(pattern.findall(text)))
+
+
+def test_raw_label_finder_knows_a_role_from_a_raw_label():
+    pattern = raw_label_pattern({"eq-rnn-step", "rnn-keras-layout", "ngrams-ex-1", "intro"})
+    assert raw_labels("code", '"""h_T of eq. (eq-rnn-step)."""', pattern) == ["eq-rnn-step"]
+    assert raw_labels("code", "x = 1  # as in ch-ngrams", pattern) == ["ch-ngrams"]
+    assert raw_labels("code", 'f"the {ref}`ch-lstm` cell"', pattern) == []
+    assert raw_labels("code", "ctx-acc = 1 - eq_rnn_step", pattern) == []
+    assert raw_labels("markdown", "see the layout (rnn-keras-layout)", pattern) == [
+        "rnn-keras-layout"
+    ]
+    markup = (
+        "(ch-rnn)=\n# RNN\n{eq}`eq-rnn-step`, {ref}`the layout <rnn-keras-layout>`\n"
+        "$$\nh_t\n$$ (eq-rnn-step)\n```{exercise}\n:label: ngrams-ex-1\n```\n"
+        "```{solution} ngrams-ex-1\n:class: dropdown\n```\n[the intro](intro), an intro\n"
+    )
+    assert raw_labels("markdown", markup, pattern) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_reference_resolves(page):
+    labels = book_labels()
+    for kind, text in page_cells(page):
+        if kind != "markdown":
+            continue
+        for body in re.findall(r"\{(?:ref|eq|numref)\}`([^`]*)`", text):
+            explicit = re.search(r"<([^<>]+)>\s*$", body)
+            target = (explicit.group(1) if explicit else body).strip()
+            assert target in labels, f"{page.name}: {{ref}}/{{eq}} to {target!r}, defined nowhere"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_raw_label_is_visible_to_readers(page):
+    """A label name is markup: on a page, refer with {ref}/{eq}; in code, say it in words
+    ("the recurrence above", "the n-gram chapter")."""
+    pattern = raw_label_pattern(book_labels())
+    found = [
+        f"cell {i} ({kind}): {', '.join(names)}"
+        for i, (kind, text) in enumerate(page_cells(page))
+        if (names := raw_labels(kind, text, pattern))
+    ]
+    assert not found, (
+        f"{page.name} shows raw label names to readers (use {{ref}}/{{eq}} in markdown, words in "
+        "code): " + "; ".join(found)
+    )

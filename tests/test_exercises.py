@@ -15,6 +15,9 @@ import numpy as np
 import pytest
 
 from utils import exercises as ex
+from utils.exercises import ch03_ngrams, ch06_bptt, harness
+from utils.exercises import ch11_encoder_decoder as decoding
+from utils.exercises import ch13_char_rnn as sampling
 from utils.numpy_rnn import sigmoid, simple_rnn_backward, simple_rnn_forward, softmax
 
 # --- reference solutions, as a learner would write them ------------------------------------------
@@ -586,7 +589,8 @@ WRONG = [(name, wrong, word) for name, (_, wrongs) in CHECKS.items() for wrong, 
 
 
 def test_every_check_is_tested():
-    assert set(CHECKS) == set(ex.__all__)
+    # check_log_space_recurrence (chapter 15) has its tests in tests/test_exercises_min_rnn.py
+    assert set(CHECKS) == set(ex.__all__) - {"check_log_space_recurrence"}
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
@@ -701,7 +705,7 @@ def test_analytic_bptt_agrees_with_the_finite_differences_of_the_check():
     rng = np.random.default_rng(0)
     x, h0, dh = rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 3))
     params = [rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=3), h0]
-    numeric = ex._finite_difference_gradients(x, dh, params)
+    numeric = ch06_bptt._finite_difference_gradients(x, dh, params)
     analytic = rnn_backward(x, h0, params[0], params[1], params[2], dh)
     for a, n in zip(analytic, numeric, strict=True):
         np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-8)
@@ -710,7 +714,7 @@ def test_analytic_bptt_agrees_with_the_finite_differences_of_the_check():
 def test_kneser_ney_reference_sums_to_one():
     tokens = "a b a c b a a c c b a b".split()
     counts = dict(Counter(zip(tokens[:-1], tokens[1:], strict=True)))
-    total = sum(ex._kneser_ney_bigram(w, "a", counts, 0.75) for w in "abc")
+    total = sum(ch03_ngrams._kneser_ney_bigram(w, "a", counts, 0.75) for w in "abc")
     assert total == pytest.approx(1.0)
 
 
@@ -725,3 +729,245 @@ def test_importing_exercises_does_not_import_tensorflow():
 def test_a_verdict_is_truthy_and_shows_nothing_in_jupyter():
     assert ex.Verdict(True) and not ex.Verdict(False)
     assert ex.Verdict(True)._ipython_display_() is None
+
+
+# --- answers that NumPy could turn into numbers but are not numbers ------------------------------
+
+ARRAY_CHECKS = {  # check: (reference, how its answer is made of arrays: "one" or "each")
+    "check_sliding_windows": (sliding_windows, "one"),
+    "check_leaky_context": (leaky_context, "one"),
+    "check_rnn_step": (rnn_step, "one"),
+    "check_rnn_backward": (rnn_backward, "each"),
+    "check_clip_by_norm": (clip_by_norm, "each"),
+    "check_lstm_step": (lstm_step, "each"),
+    "check_gru_step": (gru_step, "one"),
+    "check_bidirectional_concat": (bidirectional_concat, "one"),
+}
+NOT_REAL = {  # how a right answer is spoiled: (spoil, word of the message)
+    "strings": (lambda a: np.asarray(a).astype(str), "strings"),
+    "complex": (lambda a: np.asarray(a).astype(complex), "complex"),
+    "fully masked": (lambda a: np.ma.masked_all(np.shape(a)), "masked array"),
+    "masked, no entry masked": (lambda a: np.ma.masked_array(a, mask=False), "masked array"),
+    "booleans": (lambda a: np.asarray(a) > 0, "booleans"),
+    "object array of strings": (lambda a: np.asarray(a).astype(str).astype(object), "numbers"),
+}
+
+
+@pytest.mark.parametrize("spoil", sorted(NOT_REAL))
+@pytest.mark.parametrize("name", sorted(ARRAY_CHECKS))
+def test_an_answer_that_is_not_real_numbers_is_refused(name, spoil):
+    reference, layout = ARRAY_CHECKS[name]
+    change, word = NOT_REAL[spoil]
+
+    def spoiled(*args):
+        answer = reference(*args)
+        return change(answer) if layout == "one" else type(answer)(change(a) for a in answer)
+
+    with pytest.raises(AssertionError) as failure:
+        getattr(ex, name)(spoiled)
+    message = " ".join(str(failure.value).split())
+    assert word in message and "case 1 of 5" in message, message
+    assert max(len(line) for line in str(failure.value).splitlines()) <= 78
+
+
+def test_numbers_of_other_kinds_still_pass(capsys):
+    assert ex.check_rnn_step(lambda *a: rnn_step(*a).tolist())  # nested lists of floats
+    assert ex.check_rnn_step(lambda *a: rnn_step(*a).astype(object))  # objects that are floats
+    assert ex.check_bidirectional_concat(
+        lambda f, b: bidirectional_concat(f, b).astype(np.longdouble))
+    case = harness._Case("check_x", 1, 5)
+    ints = harness._real_array(case, "counts", np.arange(6, dtype=np.uint8).reshape(2, 3), (2, 3))
+    assert ints.dtype == float and ints.tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_masked_or_text_tokens_are_refused():
+    with pytest.raises(AssertionError, match="masked array"):
+        ex.check_ctc_collapse(lambda path, blank: np.ma.masked_array(ctc_collapse(path, blank),
+                                                                     dtype=int))
+    with pytest.raises(AssertionError, match="list of ints"):
+        ex.check_ctc_collapse(lambda path, blank: np.array(ctc_collapse(path, blank), dtype=str))
+    with pytest.raises(AssertionError, match="list of ints"):
+        ex.check_greedy_decode(lambda *a: np.array(greedy_decode(*a), dtype=float))
+
+
+def test_a_masked_or_text_number_is_refused():
+    with pytest.raises(AssertionError, match="masked array"):
+        ex.check_unigram_log_prob(lambda *a: np.ma.masked_array(unigram_log_prob(*a), mask=True))
+    with pytest.raises(AssertionError, match="one number"):
+        ex.check_unigram_log_prob(lambda *a: str(unigram_log_prob(*a)))
+    with pytest.raises(AssertionError, match="one number"):
+        ex.check_add_k(lambda *a: complex(add_k(*a)))
+
+
+# --- the sampler check: few calls, a bound that holds, and a word when it is slow ----------------
+
+
+def _correct_samplers():
+    def inverse_cdf(logits, temperature, rng):
+        if temperature == 0:
+            return int(np.argmax(logits))
+        cdf = np.cumsum(softmax(logits / temperature))
+        return int(min(np.searchsorted(cdf, rng.random()), len(logits) - 1))
+
+    def gumbel_max(logits, temperature, rng):
+        if temperature == 0:
+            return int(np.argmax(logits))
+        return int(np.argmax(logits / temperature + rng.gumbel(size=len(logits))))
+
+    return [sample_with_temperature, inverse_cdf, gumbel_max]
+
+
+def _sample_inverted(logits, temperature, rng):  # 1 / T where T belongs: same as multiplying
+    if temperature == 0:
+        return int(np.argmax(logits))
+    return int(rng.choice(len(logits), p=softmax(logits / (1 / temperature))))
+
+
+def _sample_flipped(logits, temperature, rng):
+    if temperature == 0:
+        return int(np.argmax(logits))
+    return int(rng.choice(len(logits), p=softmax(-logits / temperature)))
+
+
+SAMPLER_MISTAKES = [(_sample_no_temperature, "temperature is missing"),
+                    (_sample_times_t, "multiplied"), (_sample_inverted, "multiplied"),
+                    (_sample_always_argmax, "always return the argmax"),
+                    (_sample_uniform, "ignore the logits"), (_sample_flipped, "sign is flipped")]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 7, 2026])
+def test_right_samplers_pass_and_wrong_ones_fail_with_other_seeds(seed, monkeypatch, capsys):
+    monkeypatch.setattr(sampling, "SAMPLER_SEED", seed)
+    for right in _correct_samplers():
+        assert ex.check_sample_with_temperature(right), right.__name__
+    for wrong, word in SAMPLER_MISTAKES:
+        with pytest.raises(AssertionError) as failure:
+            ex.check_sample_with_temperature(wrong)
+        assert word in " ".join(str(failure.value).split()), (wrong.__name__, failure.value)
+
+
+def test_the_sampler_check_makes_few_calls(capsys):
+    calls = []
+
+    def counted(logits, temperature, rng):
+        calls.append(1)
+        return sample_with_temperature(logits, temperature, rng)
+
+    assert ex.check_sample_with_temperature(counted)
+    assert len(calls) == sampling.SAMPLER_CALLS <= 1000  # it was 12,450
+
+
+def test_a_slow_sampler_is_told_how_long_the_check_takes(monkeypatch, capsys):
+    monkeypatch.setattr(sampling, "SLOW_CHECK_S", 1e-9)  # every sampler counts as slow
+    assert ex.check_sample_with_temperature(sample_with_temperature)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1] == "correct: 5 of 5 cases"
+    assert f"calls it {sampling.SAMPLER_CALLS:,} times" in lines[0]
+
+
+def test_count_ranges_are_exact_binomial_tails():
+    for n, p in [(200, 0.5), (200, 0.014), (200, 0.9), (50, 0.3), (20, 0.001)]:
+        lo, hi = sampling._count_range(n, p)
+        pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+        assert sum(pmf[:lo]) <= sampling.ALPHA and sum(pmf[hi + 1:]) <= sampling.ALPHA
+        assert sum(pmf[:lo + 1]) > sampling.ALPHA or lo == n  # the widest range would be looser
+        assert sum(pmf[hi:]) > sampling.ALPHA or hi == 0
+
+
+def test_a_right_sampler_fails_with_a_probability_below_one_in_a_million():
+    cases = [t for t, _ in sampling.SAMPLER_CASES if t > 0]
+    tokens = len(sampling.SAMPLER_CASES[0][1])
+    assert 2 * sampling.ALPHA * tokens * len(cases) < 1e-6  # the union bound of the docstring
+
+
+def test_typical_wrong_distributions_never_pass_in_simulated_checks():
+    """20,000 simulated checks per distribution: counts drawn by NumPy, judged by _fits."""
+    rng = np.random.default_rng(0)
+    runs = 20_000
+    kinds = {
+        "right": lambda lg, t: softmax(lg / t),
+        "temperature ignored": lambda lg, t: softmax(lg),
+        "multiplied": lambda lg, t: softmax(lg * t),
+        "sign flipped": lambda lg, t: softmax(-lg / t),
+        "uniform": lambda lg, t: np.full(len(lg), 1 / len(lg)),
+        "argmax": lambda lg, t: np.eye(len(lg))[np.argmax(lg)],
+    }
+    for kind, q_of in kinds.items():
+        passed = np.ones(runs, dtype=bool)
+        for temperature, values in sampling.SAMPLER_CASES:
+            if temperature == 0:
+                continue
+            logits = np.array(values)
+            p = softmax(logits / temperature)
+            counts = rng.multinomial(sampling.SAMPLES, q_of(logits, temperature), size=runs)
+            ranges = np.array([sampling._count_range(sampling.SAMPLES, float(x)) for x in p])
+            passed &= np.all((counts >= ranges[:, 0]) & (counts <= ranges[:, 1]), axis=1)
+        if kind == "right":
+            assert passed.all()
+        else:
+            assert not passed.any(), (kind, passed.mean())
+
+
+# --- the beam-search problems are data, with the properties they were chosen for ----------------
+
+
+@pytest.mark.parametrize(("seed", "answer"), decoding.BEAM_CASES)
+def test_each_beam_case_has_one_clear_answer_that_the_mistakes_miss(seed, answer):
+    step_fn, vocab, start, end, max_len, width = decoding._planted_decoder(seed)
+    searches = [decoding._beam(step_fn, start, end, max_len, width, slots, rank)
+                for slots in ("shared", "alive") for rank in ("sum", "mean")]
+    searches.append(decoding._all_hypotheses(step_fn, start, end, max_len))
+    finished = [[h for h in hyps if h[0][-1:] == [end]] for hyps in searches]
+    for hypotheses in searches + [f for f in finished if f]:
+        best, margin = decoding._best(hypotheses, end)
+        assert best == list(answer) and margin > 1e-3
+    assert decoding._best(searches[0], end, normalise=False)[0] != list(answer)
+    assert decoding._greedy(step_fn, start, end, max_len) not in (list(answer),
+                                                            decoding._best(searches[0], end,
+                                                                     normalise=False)[0])
+    assert end not in answer and start not in answer and len(answer) <= max_len
+
+
+def test_the_beam_check_builds_its_cases_without_searching(monkeypatch, capsys):
+    seeds = []
+    real = decoding._planted_decoder
+    monkeypatch.setattr(decoding, "_planted_decoder", lambda seed: seeds.append(seed) or real(seed))
+    assert ex.check_beam_search(beam_search)
+    assert seeds == [seed for seed, _ in decoding.BEAM_CASES]
+
+
+# --- the package: a harness that knows no chapter, one module per chapter ------------------------
+
+
+def test_the_harness_knows_no_chapter():
+    from pathlib import Path
+
+    source = Path(harness.__file__).read_text(encoding="utf-8")
+    assert "utils.exercises.ch" not in source and "_StepFnMisuse" not in source
+    assert not [name for name in vars(harness) if name.startswith("check_")]
+
+
+def test_every_check_lives_in_its_chapters_module_and_is_exported():
+    import importlib
+    import pkgutil
+
+    chapters = [m.name for m in pkgutil.iter_modules(ex.__path__) if m.name.startswith("ch")]
+    assert len(chapters) >= 13
+    for name in chapters:
+        module = importlib.import_module(f"utils.exercises.{name}")
+        for check in module.__all__:
+            assert getattr(ex, check) is getattr(module, check) and check in ex.__all__
+
+
+def test_every_import_of_the_chapters_works():
+    import json
+    import re
+    from pathlib import Path
+
+    chapters = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
+    lines = {line for path in chapters for cell in json.loads(path.read_text())["cells"]
+             for line in "".join(cell["source"]).splitlines()
+             if re.match(r"\s*from utils\.exercises import", line)}
+    assert lines
+    for line in lines:
+        exec(line.strip(), {})

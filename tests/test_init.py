@@ -102,3 +102,21 @@ def test_set_seed_does_not_import_tensorflow_for_numpy_only_work():
     code = ("import sys, utils; utils.set_seed(0); "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_data_seed_offset_shifts_data_seeds_only(monkeypatch):
+    monkeypatch.delenv(utils.SEED_OFFSET_VARIABLE, raising=False)
+    monkeypatch.delenv(utils.DATA_SEED_OFFSET_VARIABLE, raising=False)
+    first = utils.data_rng(4).integers(0, 1000, size=5)
+    assert utils.data_seed(4) == 4
+    monkeypatch.setenv(utils.DATA_SEED_OFFSET_VARIABLE, "2")
+    assert utils.data_seed(4) == 6 and utils.shifted_seed(4) == 4  # model seeds unchanged
+    np.testing.assert_array_equal(utils.data_rng(2).integers(0, 1000, size=5), first)
+    assert not np.array_equal(utils.data_rng(4).integers(0, 1000, size=5), first)
+
+
+@pytest.mark.parametrize("bad", ["-1", "two", "1.5"])
+def test_a_bad_data_seed_offset_is_named(monkeypatch, bad):
+    monkeypatch.setenv(utils.DATA_SEED_OFFSET_VARIABLE, bad)
+    with pytest.raises(ValueError, match=utils.DATA_SEED_OFFSET_VARIABLE):
+        utils.data_rng(0)

@@ -354,3 +354,38 @@ def test_command_line_checks_k_only_for_add_k_and_refuses_long_orders(tmp_path, 
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--train", "{dir}"], "--train: '{dir}' is a folder, not a text file"),
+    (["--eval", "{dir}"], "--eval: '{dir}' is a folder, not a text file"),
+    (["--train", "{utf16}"], "is UTF-16 text (it starts with the UTF-16 byte-order mark), not "
+                             "UTF-8. Convert it: `iconv -f UTF-16 -t UTF-8"),
+    (["--eval", "{latin1}"], "Probably Latin-1 or Windows-1252; convert it: `iconv -f "
+                             "WINDOWS-1252 -t UTF-8"),
+    (["--max-memory-gb", "nan"], "--max-memory-gb must be a number > 0 (or inf for no limit)"),
+    (["--max-memory-gb", "0"], "--max-memory-gb must be a number > 0"),
+])
+def test_command_line_says_what_is_wrong_with_a_file_or_a_limit(tmp_path, capsys, args, message):
+    train = tmp_path / "train.txt"
+    train.write_text(TEXT, encoding="utf-8")
+    (tmp_path / "u16.txt").write_text(TEXT, encoding="utf-16")
+    (tmp_path / "l1.txt").write_bytes("caf\u00e9 ".encode("latin-1") * 5)
+    names = {"dir": str(tmp_path), "utf16": str(tmp_path / "u16.txt"),
+             "latin1": str(tmp_path / "l1.txt")}
+    base = {"--order": "3", "--train": str(train), "--eval": str(train)}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value.format(**names)
+    with pytest.raises(SystemExit) as exit_info:
+        main([x for pair in base.items() for x in pair])
+    assert exit_info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message.format(**names) in err and "Traceback" not in err
+
+
+def test_command_line_takes_an_infinite_memory_limit_as_none(tmp_path, capsys):
+    f = tmp_path / "t.txt"
+    f.write_text(TEXT, encoding="utf-8")
+    assert main(["--order", "3", "--train", str(f), "--eval", str(f),
+                 "--max-memory-gb", "inf"]) == 0
+    assert "bits per character" in capsys.readouterr().out

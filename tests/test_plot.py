@@ -8,6 +8,7 @@ import matplotlib.colors as mpl_colors
 import matplotlib.pyplot as plt
 import pytest
 
+from utils import plot
 from utils.plot import draw_unrolled_rnn, use_book_style
 
 
@@ -18,7 +19,22 @@ def close_figures():
 
 
 def texts(ax) -> list[str]:
-    return [t.get_text() for t in ax.texts]
+    """Every label drawn in ``ax``: its texts, and the accented labels drawn as outlines."""
+    from matplotlib.patches import PathPatch
+
+    outlined = [p.get_label() for p in ax.patches if isinstance(p, PathPatch)]
+    return [t.get_text() for t in ax.texts] + outlined
+
+
+def svg_text(fig) -> str:
+    """The text a browser would typeset from ``fig``'s SVG (the book keeps SVG text as text)."""
+    import io
+    import re
+
+    use_book_style()                                   # svg.fonttype: none, as on the pages
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    return "".join(re.findall(r"<text[^>]*>(.*?)</text>", buffer.getvalue(), flags=re.S))
 
 
 def test_use_book_style_sets_svg_figures():
@@ -123,8 +139,8 @@ def test_draw_gradient_paths_draws_three_steps_and_both_paths():
     ax = draw_gradient_paths()
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     assert len(boxes) == 3 * 4                      # x, h, u, L at t-1, t, t+1
-    texts = " ".join(t.get_text() for t in ax.texts)
-    assert "1: $W_{hy}^\\top" in texts and "2: $J_{t+1}^\\top" in texts
+    drawn = " ".join(texts(ax))
+    assert "1: $W_{hy}^\\top" in drawn and "2: $J_{t+1}^\\top" in drawn
     colours = {mpl_colors.to_hex(a.get_edgecolor()) for a in ax.patches
                if isinstance(a, FancyArrowPatch)}
     assert {COLORS["blue"].lower(), COLORS["red"].lower()} <= colours
@@ -142,3 +158,76 @@ def test_save_svg_writes_the_whole_file_closes_the_figure_and_leaves_no_partial(
     assert text.rstrip().endswith("</svg>") and "<path" in text
     assert not plt.fignum_exists(fig.number)
     assert [p.name for p in tmp_path.iterdir()] == ["result.svg"]
+
+
+def test_plot_draws_labelled_curves_and_reference_lines():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    out = plot.plot([1, 2, 3], {"train": [3, 2, 1], "validation": [3, 2.5, 2]},
+                    xlabel="update", ylabel="loss (nats)", title="Loss falls",
+                    alt="Two falling curves.", refs={"chance": 3.0}, fmts={"train": "o-"},
+                    yscale="log", ax=ax)
+    assert out is ax and [line.get_label() for line in ax.lines] == ["train", "validation",
+                                                                      "chance"]
+    assert ax.get_yscale() == "log" and ax.get_title() == "Loss falls"
+    assert ax.get_legend() is not None
+    plt.close(fig)
+
+
+def test_plot_without_axes_shows_and_closes_its_figure():
+    import matplotlib.pyplot as plt
+
+    before = len(plt.get_fignums())
+    assert plot.plot([0, 1], {"_no legend": [0, 1]}, xlabel="x", ylabel="y", title="t",
+                     alt="A rising line.") is None
+    assert len(plt.get_fignums()) == before
+
+
+def test_plot_needs_curves_and_a_real_alt_text():
+    import pytest
+
+    with pytest.raises(ValueError, match="curves"):
+        plot.plot([0], {}, xlabel="x", ylabel="y", title="t", alt="A rising line.")
+    with pytest.raises(ValueError, match="alt"):
+        plot.plot([0, 1], {"a": [0, 1]}, xlabel="x", ylabel="y", title="t", alt="")
+
+
+def _every_diagram():
+    from utils.plot import draw_gradient_paths, draw_sequence_mapping
+
+    fig, axes = plt.subplots(2, 3, figsize=(18, 8))
+    draw_unrolled_rnn(ax=axes[0, 0], steps=2)
+    draw_lstm_cell(ax=axes[0, 1])
+    draw_gru_cell(ax=axes[0, 2])
+    draw_sequence_mapping(axes[1, 0], steps=3, inputs=[1, 2, 3], outputs=[3], title="many")
+    draw_gradient_paths(ax=axes[1, 1])
+    return fig
+
+
+def test_no_diagram_writes_a_combining_accent_as_svg_text():
+    # A combining accent (U+0300-U+036F) written as SVG text shows in a browser as a letter
+    # followed by the accent on a dotted circle: y\u0302 instead of a y with a hat.
+    fig = _every_diagram()
+    drawn = svg_text(fig)
+    assert "σ" in drawn                                   # the SVG keeps its text as text
+    assert not [hex(ord(c)) for c in drawn if 0x300 <= ord(c) <= 0x36F]
+    labels = [label for ax in fig.axes for label in texts(ax)]
+    assert r"$\tilde c_t$" in labels and r"$\tilde h_t$" in labels
+    assert r"$\hat y_{2}$" in labels
+
+
+def test_an_accented_label_is_drawn_as_outlines_where_ax_text_would_put_it():
+    from matplotlib.patches import PathPatch
+
+    from utils.plot import _label
+
+    fig, ax = plt.subplots()
+    ax.set(xlim=(0, 10), ylim=(0, 10))
+    plain = _label(ax, (5, 5), "$y_t$")
+    accented = _label(ax, (5, 5), r"$\hat y_t$", ha="left", va="bottom")
+    assert plain in ax.texts and isinstance(accented, PathPatch)
+    fig.canvas.draw()
+    box = accented.get_window_extent()
+    x, y = ax.transData.transform((5, 5))
+    assert abs(box.x0 - x) < 1.5 and abs(box.y0 - y) < 1.5    # its lower left corner at (5, 5)

@@ -1,15 +1,26 @@
 """Small utilities for the *Sequence Models* course.
 
-The package is organised by concept, one module each:
+The package is organised by concept, one module each, in three parts (README.md has the map):
+
+The course library (NumPy and matplotlib):
 
 - :mod:`utils.data` -- corpora by pinned URL and SHA-256, text cleaning, vocabularies;
 - :mod:`utils.ngram` -- n-gram language models and their command line;
 - :mod:`utils.numpy_rnn` -- NumPy SimpleRNN / LSTM / GRU in Keras's weight layout, with BPTT;
 - :mod:`utils.gradcheck` -- finite-difference gradient checks;
 - :mod:`utils.tasks` -- generated tasks (long-range memory, masked fill-in, dates, DTMF audio);
-- :mod:`utils.plot` -- the book's figure style and the drawn cell diagrams;
-- :mod:`utils.claims` -- the claims a chapter checks about its run, recorded for the sweep;
-- :mod:`utils.charrnn` -- train / sample / evaluate a character-level RNN on any text.
+- :mod:`utils.optim` -- Adam and Keras's initial weights, in NumPy;
+- :mod:`utils.plot` -- the book's figure style, ``plot`` and ``show``, and the drawn diagrams.
+
+The book's machinery: :mod:`utils.claims` (the claims a chapter checks about its run, recorded for
+the sweep), :mod:`utils.exercises` (the learners' exercise checks), and this module (seeds, machine
+information for reports).
+
+The trainer: :mod:`utils.charrnn` (train / sample / evaluate a character-level RNN on any text)
+and :mod:`utils.rundir` (its run directory).
+
+Seeds: :func:`model_rng` / :func:`set_seed` for what decides how a model trains, :func:`data_rng`
+for generated data; the robustness sweep shifts each kind with its own environment variable.
 
 ``import utils`` does not import TensorFlow: :func:`set_seed` reaches Keras only when called.
 """
@@ -23,21 +34,18 @@ from importlib import metadata
 import numpy as np
 
 __all__ = [
-    "machine_info", "machine_key", "machine_line", "model_rng", "results_file", "seed_offset",
-    "set_seed", "shifted_seed",
+    "data_rng", "data_seed", "data_seed_offset", "machine_info", "machine_key", "machine_line",
+    "model_rng", "results_file", "seed_offset", "set_seed", "shifted_seed",
 ]
 __version__ = "0.1.0"
 
 SEED_OFFSET_VARIABLE = "SEQUENCE_MODELS_SEED_OFFSET"
+DATA_SEED_OFFSET_VARIABLE = "SEQUENCE_MODELS_DATA_SEED_OFFSET"
 
 
-def seed_offset() -> int:
-    """The shift added to every model seed: ``$SEQUENCE_MODELS_SEED_OFFSET``, or 0 when unset.
-
-    The robustness sweep (``tools/sweep.py``) sets it to run every chapter with other seeds, as a
-    stand-in for another machine's luck. The generated data sets keep their own fixed seeds.
-    """
-    text = os.environ.get(SEED_OFFSET_VARIABLE, "").strip()
+def _offset_from(variable: str) -> int:
+    """The non-negative integer in the environment variable ``variable``, or 0 when unset."""
+    text = os.environ.get(variable, "").strip()
     if not text:
         return 0
     try:
@@ -46,19 +54,55 @@ def seed_offset() -> int:
         offset = -1
     if offset < 0:
         raise ValueError(
-            f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {text!r}: "
+            f"{variable} must be a non-negative integer, got {text!r}: "
             f"unset it or set it to 0, 1, 2, ..."
         )
     return offset
 
 
-def shifted_seed(seed: int) -> int:
-    """``seed`` plus :func:`seed_offset`: the seed to give a model's initialiser or batch order."""
+def seed_offset() -> int:
+    """The shift added to every model seed: ``$SEQUENCE_MODELS_SEED_OFFSET``, or 0 when unset.
+
+    The robustness sweep (``tools/sweep.py``) sets it to run every chapter with other seeds, as a
+    stand-in for another machine's luck.
+    """
+    return _offset_from(SEED_OFFSET_VARIABLE)
+
+
+def data_seed_offset() -> int:
+    """The shift added to every seed of generated data: ``$SEQUENCE_MODELS_DATA_SEED_OFFSET``.
+
+    The robustness sweep sets it so that a chapter's generated examples (tasks, toy signals,
+    positions drawn in a text) change too, and a claim cannot rest on one lucky draw of data.
+    """
+    return _offset_from(DATA_SEED_OFFSET_VARIABLE)
+
+
+def _check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r}).")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}.")
-    return int(seed) + seed_offset()
+    return int(seed)
+
+
+def data_seed(seed: int) -> int:
+    """``seed`` plus :func:`data_seed_offset`: the seed of a generated data set."""
+    return _check_seed(seed) + data_seed_offset()
+
+
+def data_rng(seed: int = 0) -> np.random.Generator:
+    """A NumPy ``Generator`` for generated data: a task's examples, a toy signal, sampled positions.
+
+    Data seeds are kept apart from model seeds (:func:`model_rng`), so that the robustness sweep
+    can change the data, the model's luck, or both.
+    """
+    return np.random.default_rng(data_seed(seed))
+
+
+def shifted_seed(seed: int) -> int:
+    """``seed`` plus :func:`seed_offset`: the seed to give a model's initialiser or batch order."""
+    return _check_seed(seed) + seed_offset()
 
 
 def model_rng(seed: int = 0) -> np.random.Generator:

@@ -21,19 +21,24 @@ rest for validation. Training shows progress (a bar with the time left on a term
 per validation otherwise), scores the validation text every ``eval_seconds`` of training and at
 the end of each epoch, and ends with where the best model is and the command that samples it.
 
-DIR is a run directory (:mod:`utils.rundir`): ``config.json`` (the settings, the text's
-SHA-256), ``vocab.json`` (:meth:`utils.data.Vocabulary.to_json`), ``state.json`` (progress,
-history, the checkpoints' names and SHA-256), ``latest-STEP.weights.h5`` +
+DIR is a run directory (:mod:`utils.rundir`): ``config.json`` (the settings, the SHA-256 of the
+text and of the vocabulary), ``vocab.json`` (:meth:`utils.data.Vocabulary.to_json`), ``state.json``
+(progress, history, the checkpoints' names and SHA-256), ``latest-STEP.weights.h5`` +
 ``latest-STEP.optimizer.npz`` (weights and Adam's moments) and ``best-STEP.weights.h5`` (the best
-by validation loss, used by ``sample`` and ``evaluate``), and ``train.lock`` while a trainer
-runs. Every file is written to a temporary name and moved into place, ``state.json`` last, so a
-run killed at any moment leaves a consistent directory; Ctrl-C (or SIGTERM from the command line)
-saves the steps finished so far before stopping, and a second Ctrl-C waits for that save. Running
-the same command again resumes where the run stopped (and says so); a larger ``--minutes`` or
-``--epochs`` extends it. A directory with files of other programs, or with a trainer already at
-work, is refused; damaged files are named, with what to do (``sample`` and ``evaluate`` fall back
-on the other checkpoint, with a warning). On the command line, TensorFlow's start-up notices are
-kept off the terminal (errors still show).
+by validation loss, used by ``sample`` and ``evaluate``), and ``train.lock`` while a trainer runs.
+Every file is written to a temporary name and moved into place, ``state.json`` last, so a run
+killed at any moment leaves a consistent directory; Ctrl-C (or SIGTERM from the command line) saves
+the steps finished so far before stopping, and a second Ctrl-C waits for that save (a process
+started with Ctrl-C ignored, as ``nohup`` and ``cmd &`` in a script start it, keeps it ignored;
+SIGTERM still saves). Running the same command again resumes where the run stopped (and says so); a
+larger ``--minutes`` or ``--epochs`` extends it. A directory with files of other programs, or with
+a trainer already at work, is refused; damaged files are named, with what to do (``sample`` and
+``evaluate`` fall back on the other checkpoint, with a warning), and a checkpoint is never deleted
+unless a valid ``state.json`` shows it to be left over. A full disk or a read-only directory is a
+sentence, not a traceback; a read-only run can be sampled and evaluated. A model larger than
+:data:`MAX_PARAMETERS` weights or :data:`MAX_LAYERS` layers is refused before it is built, whether
+asked on the command line or in a config.json. On the command line, TensorFlow's start-up notices
+are kept off the terminal (errors still show).
 
 Scoring (``evaluate``): every character of the text is scored once. The text is read as if it
 followed blank space (the model first reads a short run of newlines, or spaces when the vocabulary
@@ -50,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
 import os
 import re
@@ -57,24 +63,28 @@ import shlex
 import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from utils.data import Vocabulary
-from utils.rundir import RunDir, RunDirError, RunDirWarning
+from utils.data import read_text_file as read_utf8_file
+from utils.rundir import RunDir, RunDirError, RunDirReadOnly, RunDirWarning
 
 __all__ = [
     "DEFAULTS",
+    "MAX_LAYERS",
+    "MAX_PARAMETERS",
     "TrainConfig",
     "build_model",
     "evaluate",
     "evaluate_ids",
     "load_model",
     "main",
+    "parameter_count",
     "sample",
     "split_for_validation",
     "train",
@@ -116,6 +126,13 @@ _RUN_FORMAT = "utils.charrnn run 1"
 #: The value of a setting added later, for runs whose config.json was written before it existed.
 _ADDED_KEYS = {"dropout": 0.0, "format": _RUN_FORMAT}
 
+#: The largest model the trainer builds (weights; training keeps about four times as many numbers:
+#: the gradients and Adam's two moments), and the most recurrent layers. A larger request, on the
+#: command line or in a run's config.json, is refused before anything is built.
+MAX_PARAMETERS = 100_000_000
+MAX_LAYERS = 32
+_MAX_SEED = 2**32 - 1  # NumPy's legacy seeding, used by keras.utils.set_random_seed
+
 _MIN_LR_FRACTION = 0.05  # the cosine schedule decays to this fraction of the learning rate
 _WARMUP_CHARS = 64  # blank characters read before a text, and per stream before its share
 
@@ -150,13 +167,18 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        if self.layers > MAX_LAYERS:
+            raise ValueError(f"layers must be at most {MAX_LAYERS} (the trainer's limit), got "
+                             f"{self.layers!r}.")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
-                or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}.")
+                or not 0 <= self.seed <= _MAX_SEED:
+            raise ValueError(f"seed must be an integer from 0 to 2**32 - 1 ({_MAX_SEED:,}), got "
+                             f"{self.seed!r}.")
         for name in ("lr", "clipnorm", "eval_seconds"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-                raise ValueError(f"{name} must be a positive number, got {value!r}.")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not value > 0 or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) \
                 or not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}.")
@@ -166,7 +188,7 @@ class TrainConfig:
             not isinstance(self.minutes, (int, float)) or not self.minutes > 0
             or not math.isfinite(self.minutes)
         ):
-            raise ValueError(f"minutes must be a positive number, got {self.minutes!r}.")
+            raise ValueError(f"minutes must be a finite number > 0, got {self.minutes!r}.")
         if self.epochs is not None and (
             isinstance(self.epochs, bool) or not isinstance(self.epochs, (int, np.integer))
             or self.epochs < 1
@@ -181,24 +203,24 @@ class TrainConfig:
 
 
 def read_text_file(path: str | os.PathLike) -> str:
-    """The UTF-8 text of a file, with clear errors for a missing, empty or non-UTF-8 file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"text file {str(path)!r} does not exist (or is not a file).")
+    """The UTF-8 text of a file, or a clear error: :func:`utils.data.read_text_file`.
+
+    A folder or an unreadable file is reported as a ``ValueError`` with the same sentence, so that
+    the command line shows one line for every bad text file.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"text file {str(path)!r} is not UTF-8 ({error}); convert it, e.g. "
-            f"`iconv -f latin1 -t utf-8`."
-        ) from error
-    if not text:
-        raise ValueError(f"text file {str(path)!r} is empty: there is nothing to model.")
-    return text
+        return read_utf8_file(path, what="text file")
+    except (IsADirectoryError, PermissionError) as error:
+        raise ValueError(str(error.strerror or error)) from None
 
 
 def _sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _vocab_sha256(vocab: Vocabulary) -> str:
+    """The SHA-256 of the vocabulary's characters in id order (recorded in config.json)."""
+    return hashlib.sha256("".join(vocab.symbols).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- TensorFlow, imported when needed (quietly on the command line) ------------------------------
@@ -228,10 +250,16 @@ def _import_tf():
     while looking for devices, is held in a temporary file; the lines that are not known notices
     (:data:`_STARTUP_NOTICES`) are then written out, so real errors still show.
     """
+    saved = None
     if _QUIET_STARTUP and "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-        sys.stderr.flush()
-        saved = os.dup(2)
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all (closed): nothing to keep quiet
+            saved = None
+    if saved is not None:
         with tempfile.TemporaryFile() as held:
             os.dup2(held.fileno(), 2)
             try:
@@ -243,7 +271,8 @@ def _import_tf():
                 os.dup2(saved, 2)
                 os.close(saved)
                 held.seek(0)
-                _replay_startup_lines(held.read().decode("utf-8", "replace"), sys.stderr)
+                if sys.stderr is not None:
+                    _replay_startup_lines(held.read().decode("utf-8", "replace"), sys.stderr)
     import keras
     import tensorflow as tf
 
@@ -296,6 +325,9 @@ def build_model(vocab_size: int, cell: str = "lstm", units: int = 512, layers: i
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) \
             or vocab_size < 1:
         raise ValueError(f"vocab_size must be an integer >= 1, got {vocab_size!r}.")
+    too_large = _model_size_problem(vocab_size, cell, units, layers, embedding)
+    if too_large:
+        raise ValueError(f"{too_large}: use fewer units, layers or embedding dimensions.")
 
     class CharRNN(keras.Model):
         def __init__(self):
@@ -327,6 +359,34 @@ def build_model(vocab_size: int, cell: str = "lstm", units: int = 512, layers: i
     return model
 
 
+def parameter_count(vocab_size: int, cell: str = "lstm", units: int = 512, layers: int = 1,
+                    embedding: int = 64) -> int:
+    """The number of weights of :func:`build_model`'s model, computed without building it.
+
+    Embedding ``V E``; each recurrent layer ``g U (I + U + b)`` with ``g`` = 4 gates and
+    ``b`` = 1 bias for an LSTM, ``g`` = 3 and ``b`` = 2 for Keras's GRU (``reset_after``), and
+    ``I`` its input width (``E``, then ``U``); the head ``U V + V``.
+    """
+    gates, biases = (4, 1) if cell == "lstm" else (3, 2)
+    first = gates * units * (embedding + units + biases)
+    others = (layers - 1) * gates * units * (2 * units + biases)
+    return vocab_size * embedding + first + others + units * vocab_size + vocab_size
+
+
+def _model_size_problem(vocab_size: int, cell: str, units: int, layers: int,
+                        embedding: int) -> str | None:
+    """Why a model is too large to build (a sentence without a fix), or None."""
+    if layers > MAX_LAYERS:
+        return f"{layers:,} layers are more than the trainer's limit of {MAX_LAYERS}"
+    n = parameter_count(vocab_size, cell, units, layers, embedding)
+    if n <= MAX_PARAMETERS:
+        return None
+    return (f"the model would have {n:,} parameters ({layers} {cell.upper()} layer(s) of {units:,} "
+            f"units, embedding {embedding:,}, vocabulary {vocab_size:,}), more than the trainer's "
+            f"limit of {MAX_PARAMETERS:,} (about {16 * MAX_PARAMETERS / 1e9:.1f} GB to train "
+            f"with Adam)")
+
+
 def _model_from_config(config: dict):
     return build_model(config["vocab_size"], config["cell"], config["units"], config["layers"],
                        config["embedding"], config.get("dropout", _ADDED_KEYS["dropout"]))
@@ -340,6 +400,73 @@ def _is_our_config(config) -> bool:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def _is_sha256(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
+
+
+def _check_config(run: RunDir, config: dict) -> None:
+    """Refuse (:class:`RunDirError`, naming config.json) settings that are not a run's.
+
+    Every setting is checked as :class:`TrainConfig` checks the options, and the model it
+    describes must be within :data:`MAX_PARAMETERS` and :data:`MAX_LAYERS`, so that a damaged or
+    crafted file is named before anything is built. A setting added after a run was made
+    (:data:`_ADDED_KEYS`, e.g. ``dropout``) takes its old value when it is missing.
+    """
+    where = repr(str(run.config_path))
+    fix = ("If it was edited, put back the value the run was trained with; otherwise the run's "
+           "settings are lost: train into a new --out directory.")
+
+    def damaged(problem: str):
+        return RunDirError(f"{where} is damaged: {problem}. {fix}")
+
+    for key in (*_RUN_KEYS, "vocab_size", "text_sha256"):
+        if key not in config and key not in _ADDED_KEYS:
+            raise damaged(f"it lacks the setting {key!r}")
+    settings = {k: config.get(k, _ADDED_KEYS.get(k)) for k in _RUN_KEYS}
+    try:
+        TrainConfig(**settings, epochs=1).check()
+    except (ValueError, TypeError) as error:
+        raise damaged(str(error).rstrip(".")) from None
+    vocab_size = config["vocab_size"]
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
+        raise damaged(f"vocab_size must be an integer >= 1, got {vocab_size!r}")
+    for key in ("text_sha256", "vocab_sha256"):
+        if key in config and not _is_sha256(config[key]):
+            raise damaged(f"{key} must be 64 hexadecimal digits, got {config[key]!r}"[:300])
+    too_large = _model_size_problem(vocab_size, settings["cell"], settings["units"],
+                                    settings["layers"], settings["embedding"])
+    if too_large:
+        raise RunDirError(f"{where} asks for a model too large to build: {too_large}. {fix}")
+
+
+def _read_run_vocab(run: RunDir, config: dict) -> Vocabulary:
+    """The run's vocabulary, checked against config.json (its size, and its SHA-256 if recorded).
+
+    Runs made before the SHA-256 was recorded are checked by size only (training them again
+    records it).
+    """
+    vocab = run.read_vocab()
+    size, expected = config["vocab_size"], config.get("vocab_sha256")
+    vocab_file, config_file = str(run.vocab_path), str(run.config_path)
+    if expected is not None and _vocab_sha256(vocab) != expected:
+        raise RunDirError(
+            f"{vocab_file!r} is not the vocabulary this run was trained with (its characters "
+            f"differ from those recorded in config.json by their SHA-256): its samples and "
+            f"scores would be wrong. {run.vocab_fix()}")
+    if len(vocab) != size:
+        if expected is not None:
+            raise RunDirError(
+                f"{config_file!r} is damaged: vocab_size is {size!r}, but the run's vocabulary "
+                f"({vocab_file!r}, whose SHA-256 is the one recorded) lists {len(vocab)} "
+                f"characters. Put back \"vocab_size\": {len(vocab)} in config.json.")
+        raise RunDirError(
+            f"{vocab_file!r} lists {len(vocab)} characters, but {config_file!r} says vocab_size "
+            f"{size!r}: one of the two was changed. If config.json was edited, put back "
+            f"\"vocab_size\": {len(vocab)} there; otherwise vocab.json is damaged. "
+            f"{run.vocab_fix()}")
+    return vocab
 
 
 def load_model(model_dir: str | os.PathLike, which: str = "best"):
@@ -364,7 +491,7 @@ def load_model(model_dir: str | os.PathLike, which: str = "best"):
     """
     if which not in ("best", "latest"):
         raise ValueError(f"which must be 'best' or 'latest', got {which!r}.")
-    run = RunDir(model_dir)
+    run = RunDir(model_dir, option="--model")
     if not run.path.is_dir() or not (run.state_path.exists() or run.config_path.exists()):
         raise FileNotFoundError(
             f"{str(run.path)!r} holds no trained model (no state.json): train one first with "
@@ -374,7 +501,8 @@ def load_model(model_dir: str | os.PathLike, which: str = "best"):
     if not _is_our_config(config):
         raise RunDirError(f"{str(run.config_path)!r} is not the settings of a run of this "
                           f"trainer (keys missing): is --model the right directory?")
-    vocab = run.read_vocab(config["vocab_size"])
+    _check_config(run, config)
+    vocab = _read_run_vocab(run, config)
     problems = []
     try:
         state = run.read_state()
@@ -384,12 +512,7 @@ def load_model(model_dir: str | os.PathLike, which: str = "best"):
     model = _model_from_config(config)
     candidates = run.weight_candidates(state, which)
     for name in candidates:
-        problem = run.check_file(state or {}, name)
-        if problem is None:
-            try:
-                model.load_weights(str(run.path / name))
-            except Exception as error:  # h5py and Keras raise many kinds
-                problem = f"it cannot be loaded ({type(error).__name__}: {_first_line(error)})"
+        _, problem = run.load_checked(state, name, lambda path: model.load_weights(str(path)))
         if problem is None:
             break
         problems.append(f"{str(run.path / name)!r} is unusable: {problem}.")
@@ -597,7 +720,8 @@ def sample(model_dir: str | os.PathLike | None = None, prime: str = "", length: 
         raise ValueError(f"length must be an integer >= 0, got {length!r}.")
     if not isinstance(temperature, (int, float)) or not temperature >= 0 \
             or not math.isfinite(temperature):
-        raise ValueError(f"temperature must be a number >= 0 (0 = greedy), got {temperature!r}.")
+        raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy), got "
+                         f"{temperature!r}.")
     if not isinstance(prime, str):
         raise TypeError(f"prime must be a str, got {type(prime).__name__}.")
     if model is None:
@@ -785,23 +909,23 @@ def _open_run(run: RunDir, run_config: dict, vocab: Vocabulary, log) -> dict:
     """The run's progress: a new run's (its settings written), or the saved one, checked.
 
     Call with the lock held. Litter of an interrupted save is removed (and said); a damaged
-    ``vocab.json`` is rebuilt from the text (the same text: its SHA-256 is in the settings).
+    ``vocab.json`` is rebuilt from the text (the same text: its SHA-256 is in the settings); a
+    run made before the vocabulary's SHA-256 was recorded gets it in its config.json. Checkpoints
+    without a ``state.json`` are never removed: the run is refused instead (see
+    :func:`_state_lost`).
     """
     if not run.has_run():
-        removed = run.clean_litter(_new_state() if run.config_path.exists() else None)
+        kept = run.checkpoints()
+        if kept:
+            raise RunDirError(_state_lost(run, kept))
+        removed = run.clean_litter(None)
         run.write_config(run_config)
         run.write_vocab(vocab)
         state = _new_state()
     else:
         old = run.read_config()
-        for key, value in run_config.items():
-            if old.get(key, _ADDED_KEYS.get(key)) != value:
-                what = "the text" if key.startswith("text") else key
-                raise ValueError(
-                    f"{str(run.path)!r} holds a run with different settings ({what}: "
-                    f"{old.get(key)!r} there, {value!r} now). Resume with the same options and "
-                    f"text, or choose a new --out directory."
-                )
+        _check_config(run, old)
+        _check_same_run(run, old, run_config)
         state = run.read_state()
         removed = run.clean_litter(state)
         try:
@@ -811,21 +935,65 @@ def _open_run(run: RunDir, run_config: dict, vocab: Vocabulary, log) -> dict:
         if not intact:
             run.write_vocab(vocab)
             log(f"{run.vocab_path} was damaged: rebuilt from the training text.")
+        if "vocab_sha256" not in old:  # made before it was recorded: the same text, so this one
+            run.write_config({**old, "vocab_sha256": run_config["vocab_sha256"]})
     if removed:
         log(f"removed {len(removed)} file(s) left by an interrupted save: "
             f"{', '.join(removed[:3])}{' ...' if len(removed) > 3 else ''}")
     return state
 
 
+def _state_lost(run: RunDir, kept: list[str]) -> str:
+    """The refusal for checkpoints without a state.json (which says what they are worth)."""
+    shown = ", ".join(kept[:4]) + (f" and {len(kept) - 4} more" if len(kept) > 4 else "")
+    return (f"{str(run.path)!r} holds checkpoints ({shown}) but no state.json, the run's "
+            f"progress (step, epoch, history): it was deleted or lost, and training cannot "
+            f"resume without it. Nothing was changed. The checkpoints can still be used: `python "
+            f"-m utils.charrnn sample --model {shlex.quote(str(run.path))}` takes the newest. To "
+            f"train, choose a new --out directory, or delete the checkpoints there to start this "
+            f"run over.")
+
+
+def _check_same_run(run: RunDir, old: dict, run_config: dict) -> None:
+    """Refuse to resume a run with another text or other settings (``ValueError``).
+
+    The text is compared first (its SHA-256), since the vocabulary depends on it. With the same
+    text, the values derived from it (``vocab_size``, ``vocab_sha256``, ``text_chars``) must
+    agree too, or config.json was edited (:class:`RunDirError`, with the value to put back).
+    """
+    where = repr(str(run.path))
+    now = run_config["text_chars"]
+    if old.get("text_sha256") != run_config["text_sha256"]:
+        there = old.get("text_chars")
+        sizes = (f"{there:,} characters there, {now:,} now" if isinstance(there, int)
+                 else f"{now:,} characters now")
+        raise ValueError(
+            f"{where} holds a run trained on another text ({sizes}; their SHA-256 differ). "
+            f"Resume with the same text file, or choose a new --out directory for this text.")
+    for key, value in run_config.items():
+        if key in ("vocab_size", "vocab_sha256") or key.startswith("text"):
+            continue
+        there = old.get(key, _ADDED_KEYS.get(key))
+        if there != value:
+            shown = repr(there) if key in old else (
+                f"{there!r} (not recorded in config.json: the value of runs made before "
+                f"{key} existed)")
+            raise ValueError(
+                f"{where} holds a run with different settings ({key}: {shown} there, {value!r} "
+                f"now). Resume with the same options and text, or choose a new --out directory."
+            )
+    for key in ("vocab_size", "vocab_sha256", "text_chars"):
+        if key in old and old[key] != run_config[key]:
+            raise RunDirError(
+                f"{str(run.config_path)!r} is damaged: {key} is {old[key]!r}, but the run's text "
+                f"(the same text: its SHA-256 matches) gives {run_config[key]!r}. Put back "
+                f"\"{key}\": {json.dumps(run_config[key])} there.")
+
+
 def _restore(run: RunDir, state: dict, model, optimizer) -> None:
     """Load the latest weights and optimizer state, checked (``RunDirError`` if unusable)."""
     name = state["latest_weights"]
-    problem = run.check_file(state, name)
-    if problem is None:
-        try:
-            model.load_weights(str(run.path / name))
-        except Exception as error:  # h5py and Keras raise many kinds
-            problem = f"it cannot be loaded ({type(error).__name__}: {_first_line(error)})"
+    _, problem = run.load_checked(state, name, lambda path: model.load_weights(str(path)))
     if problem is not None:
         raise RunDirError(run.cannot_resume(state, name, problem))
     values = run.load_optimizer_arrays(state)
@@ -943,83 +1111,140 @@ def train(out_dir: str | os.PathLike, text: str | None = None, text_file=None, *
                       eval_seconds=eval_seconds).check()
     train_text, val_text = _check_trainable(text, cfg)
     vocab = Vocabulary.from_text(text)
+    too_large = _model_size_problem(len(vocab), cfg.cell, cfg.units, cfg.layers, cfg.embedding)
+    if too_large:  # before any directory is made
+        raise ValueError(f"{too_large}: use a smaller --units, --layers or --embedding.")
     run_config = {"format": _RUN_FORMAT, **{k: getattr(cfg, k) for k in _RUN_KEYS},
                   "vocab_size": len(vocab), "text_sha256": _sha256_text(text),
-                  "text_chars": len(text)}
+                  "text_chars": len(text), "vocab_sha256": _vocab_sha256(vocab)}
     run = RunDir(out_dir)
     run.check_usable(_is_our_config, allow_other_files)
-    with run.locked():
-        state = _open_run(run, run_config, vocab, log)
-        train_ids = vocab.encode(train_text)
-        budget = _Budget(cfg, _steps_per_epoch(len(train_ids), cfg.seq_len, cfg.batch))
-        if budget.finished(state):
-            log(f"{run.path}: already trained ({state['train_seconds']:.1f} s, epoch "
-                f"{state['epoch']}): nothing to do; raise --minutes or --epochs to train longer.")
-            for line in _summary(run, state):
-                log(line)
-            return state
-        if state["global_step"]:
-            log(f"resuming {run.path} at step {state['global_step']} (epoch {state['epoch']}, "
-                f"{state['train_seconds']:.1f} s trained)")
-
-        keras, _ = _import_tf()
-        keras.utils.set_random_seed(cfg.seed)
-        model = _model_from_config(run_config)
-        optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm)
-        optimizer.build(model.trainable_variables)
-        if state["latest_weights"]:
-            _restore(run, state, model, optimizer)
-        train_step = train_step_fn(model, optimizer)
-        bar = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
-        saver = _Checkpoints(run, state, model, optimizer,
-                             _validator(model, vocab, train_text, val_text), bar, log)
-
-        if not state["history"]:
-            saver.checkpoint("start", [])
-        since_eval = state["train_seconds"] - state["history"][-1]["train_seconds"]
-        losses = []
-        chars_per_step = cfg.batch * cfg.seq_len
-        try:
-            while not budget.finished(state):
-                for x, y in _epoch_dataset(train_ids, cfg, state):
-                    optimizer.learning_rate.assign(_learning_rate(cfg, budget.fraction(state)))
-                    t0 = time.perf_counter()
-                    loss = float(train_step(x, y))
-                    dt = time.perf_counter() - t0
-                    state["train_seconds"] += dt
-                    state["global_step"] += 1
-                    state["step_in_epoch"] += 1
-                    state["chars_seen"] += chars_per_step
-                    since_eval += dt
-                    losses.append(loss)
-                    bar.update(budget.fraction(state), budget.seconds_left(state),
-                               f"epoch {state['epoch']} step {state['global_step']} "
-                               f"loss {loss:.3f} {chars_per_step / dt:,.0f} chars/s")
-                    if on_step is not None:
-                        on_step(state)
-                    if budget.finished(state):
-                        break
-                    if since_eval >= cfg.eval_seconds:
-                        saver.checkpoint("time", losses)
-                        losses, since_eval = [], 0.0
-                else:  # the epoch ran to its end
-                    state["epoch"] += 1
-                    state["step_in_epoch"] = 0
-                    saver.checkpoint("epoch", losses)
-                    losses, since_eval = [], 0.0
-                    continue
-                break
-            if state["history"][-1]["step"] != state["global_step"]:  # not saved yet
-                saver.checkpoint("end", losses)
-        except KeyboardInterrupt:
-            bar.clear()
-            log(f"interrupted: saving the {state['global_step']} finished steps to {run.path} "
-                f"...")
-            saver.save(None)
+    train_ids = vocab.encode(train_text)
+    budget = _Budget(cfg, _steps_per_epoch(len(train_ids), cfg.seq_len, cfg.batch))
+    try:
+        with run.locked():
+            state = _open_run(run, run_config, vocab, log)
+            if not budget.finished(state):
+                _train_session(run, state, cfg, run_config, vocab, train_ids, train_text,
+                               val_text, budget, progress, log, on_step)
+                for line in _summary(run, state):
+                    log(line)
+                return state
+    except RunDirReadOnly:  # no lock, nothing written: a finished run can still say so
+        state = _finished_run(run, run_config, budget)
+        if state is None:
             raise
+    log(f"{run.path}: already trained ({state['train_seconds']:.1f} s, epoch "
+        f"{state['epoch']}): nothing to do; raise --minutes or --epochs to train longer.")
     for line in _summary(run, state):
         log(line)
     return state
+
+
+def _finished_run(run: RunDir, run_config: dict, budget: _Budget) -> dict | None:
+    """The state of a finished run with these settings, read without writing; else None."""
+    if not run.has_run():
+        return None
+    old = run.read_config()
+    _check_config(run, old)
+    _check_same_run(run, old, run_config)
+    state = run.read_state()
+    return state if budget.finished(state) else None
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError"
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):  # replaced, closed or detached
+        return False
+
+
+def _train_session(run: RunDir, state: dict, cfg: TrainConfig, run_config: dict,
+                   vocab: Vocabulary, train_ids: np.ndarray, train_text: str, val_text: str,
+                   budget: _Budget, progress, log, on_step) -> None:
+    """Train from ``state`` until the budget is spent (call with the lock held).
+
+    Ctrl-C (``KeyboardInterrupt``) saves the finished steps and is raised again; running out of
+    memory becomes a ``MemoryError`` that says what to change (the checkpoints are intact).
+    """
+    if state["global_step"]:
+        log(f"resuming {run.path} at step {state['global_step']} (epoch {state['epoch']}, "
+            f"{state['train_seconds']:.1f} s trained)")
+    try:
+        _train_steps(run, state, cfg, run_config, vocab, train_ids, train_text, val_text,
+                     budget, progress, log, on_step)
+    except Exception as error:
+        if not _is_out_of_memory(error):
+            raise
+        n = parameter_count(len(vocab), cfg.cell, cfg.units, cfg.layers, cfg.embedding)
+        raise MemoryError(
+            f"out of memory training a model of {n:,} parameters on batches of {cfg.batch} x "
+            f"{cfg.seq_len} characters ({type(error).__name__}): use a smaller --units, "
+            f"--layers, --batch or --seq-len. The checkpoints saved in {str(run.path)!r} are "
+            f"intact.") from None
+
+
+def _train_steps(run: RunDir, state: dict, cfg: TrainConfig, run_config: dict,
+                 vocab: Vocabulary, train_ids: np.ndarray, train_text: str, val_text: str,
+                 budget: _Budget, progress, log, on_step) -> None:
+    keras, _ = _import_tf()
+    keras.utils.set_random_seed(cfg.seed)
+    model = _model_from_config(run_config)
+    optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm)
+    optimizer.build(model.trainable_variables)
+    if state["latest_weights"]:
+        _restore(run, state, model, optimizer)
+    train_step = train_step_fn(model, optimizer)
+    bar = _Progress(_stderr_is_terminal() if progress is None else bool(progress))
+    saver = _Checkpoints(run, state, model, optimizer,
+                         _validator(model, vocab, train_text, val_text), bar, log)
+
+    if not state["history"]:
+        saver.checkpoint("start", [])
+    since_eval = state["train_seconds"] - state["history"][-1]["train_seconds"]
+    losses = []
+    chars_per_step = cfg.batch * cfg.seq_len
+    try:
+        while not budget.finished(state):
+            for x, y in _epoch_dataset(train_ids, cfg, state):
+                optimizer.learning_rate.assign(_learning_rate(cfg, budget.fraction(state)))
+                t0 = time.perf_counter()
+                loss = float(train_step(x, y))
+                dt = time.perf_counter() - t0
+                state["train_seconds"] += dt
+                state["global_step"] += 1
+                state["step_in_epoch"] += 1
+                state["chars_seen"] += chars_per_step
+                since_eval += dt
+                losses.append(loss)
+                bar.update(budget.fraction(state), budget.seconds_left(state),
+                           f"epoch {state['epoch']} step {state['global_step']} "
+                           f"loss {loss:.3f} {chars_per_step / dt:,.0f} chars/s")
+                if on_step is not None:
+                    on_step(state)
+                if budget.finished(state):
+                    break
+                if since_eval >= cfg.eval_seconds:
+                    saver.checkpoint("time", losses)
+                    losses, since_eval = [], 0.0
+            else:  # the epoch ran to its end
+                state["epoch"] += 1
+                state["step_in_epoch"] = 0
+                saver.checkpoint("epoch", losses)
+                losses, since_eval = [], 0.0
+                continue
+            break
+        if state["history"][-1]["step"] != state["global_step"]:  # not saved yet
+            saver.checkpoint("end", losses)
+    except KeyboardInterrupt:
+        bar.clear()
+        log(f"interrupted: saving the {state['global_step']} finished steps to {run.path} ...")
+        saver.save(None)
+        raise
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -1032,12 +1257,14 @@ def _number(kind, *, allow_zero: bool = False):
         try:
             number = kind(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {value!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {value!r}") from None
         in_range = number >= 0 if allow_zero else number > 0
         if not in_range or (kind is float and not math.isfinite(number)):
             bound = ">= 0" if allow_zero else "> 0"
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
+            raise argparse.ArgumentTypeError(f"must be {noun} {bound}, got {value!r}")
         return number
+
+    noun = "an integer" if kind is int else "a finite number"
 
     parse.__name__ = kind.__name__
     return parse
@@ -1113,6 +1340,28 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _interrupts_save():
+    """Make Ctrl-C and SIGTERM (``kill``) raise ``KeyboardInterrupt`` (so training saves).
+
+    Only a signal at its default action is changed: one that the process was started with
+    ignored (``SIG_IGN``: ``nohup``, a background job of a non-interactive shell) stays ignored,
+    and a handler someone else installed stays. Returns a function that restores what was there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    before = {}
+    for signum, handler in ((signal.SIGINT, signal.default_int_handler),
+                            (signal.SIGTERM, _raise_interrupt)):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            before[signum] = signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+    return restore
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings of a damaged run directory as one plain line (no source location)."""
     print(f"warning: {message}", file=sys.stderr)
@@ -1132,10 +1381,10 @@ class _Streamed:
 
 
 def _train_command(args) -> int:
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` saves like Ctrl-C
     minutes = args.minutes
     if minutes is None and args.epochs is None:
         minutes = 10.0
+    restore = _interrupts_save()
     try:
         train(args.out, text_file=args.text, minutes=minutes, epochs=args.epochs,
               cell=args.cell, units=args.units, layers=args.layers,
@@ -1148,6 +1397,8 @@ def _train_command(args) -> int:
     except KeyboardInterrupt:
         print("stopped; run the same command again to resume.", file=sys.stderr)
         return 130
+    finally:
+        restore()
     return 0
 
 
@@ -1193,10 +1444,29 @@ def main(argv: list[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if not _is_out_of_memory(error):
+            raise
+        detail = str(error) if isinstance(error, MemoryError) and str(error) else (
+            f"out of memory ({type(error).__name__}): use a smaller model or batch.")
+        print(f"error: {detail}", file=sys.stderr)
+        return 1
     finally:
         _QUIET_STARTUP = False
     return 0
 
 
+def _cli() -> int:
+    """``python -m utils.charrnn``: :func:`main`, with output that never fails on encoding.
+
+    A sample may hold characters that the terminal's encoding (the locale, PYTHONIOENCODING)
+    cannot show: they are written as escapes (``\\xe9``) instead of stopping with a traceback.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_cli())

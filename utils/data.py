@@ -9,7 +9,13 @@ preference:
 3. pooch's per-user cache folder (for a non-editable install).
 
 A cached file whose checksum is wrong is never used: :func:`corpus_path` raises
-:class:`CorpusChecksumError`, which says which file, what was expected and how to fix it.
+:class:`CorpusChecksumError`, which says which file, what was expected and how to fix it. A cache
+folder that cannot be used (a file of that name, a folder that cannot be created or written) gives
+a :class:`CorpusCacheError` that names it and says what to do.
+
+:func:`read_text_file` reads a learner's own text file as UTF-8, with a sentence for each way it
+can fail (no such file, a folder, empty, UTF-16 or UTF-32, not UTF-8), naming the ``iconv``
+command that converts it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 __all__ = [
     "CORPORA",
     "Corpus",
+    "CorpusCacheError",
     "CorpusChecksumError",
     "CorpusDownloadError",
     "Vocabulary",
@@ -30,6 +37,7 @@ __all__ = [
     "corpus_path",
     "fold_to_ascii",
     "load_text",
+    "read_text_file",
     "sha256_of",
     "seed_cache",
     "split_text",
@@ -77,6 +85,42 @@ class CorpusDownloadError(RuntimeError):
     """A corpus is not in the cache and could not be downloaded."""
 
 
+class CorpusCacheError(RuntimeError):
+    """The cache folder cannot be used: it is a file, or cannot be created or written."""
+
+
+def _cache_problem(folder: Path, doing: str, error: OSError) -> CorpusCacheError:
+    """The error that says why ``folder`` cannot serve as the cache, and what to do."""
+    origin = ("named by SEQUENCE_MODELS_DATA" if os.environ.get("SEQUENCE_MODELS_DATA")
+              else "the default")
+    if folder.exists() and not folder.is_dir():
+        why = "it is a file, not a folder"
+    else:
+        why = f"{doing} failed: {error.strerror or error}"
+    return CorpusCacheError(
+        f"The corpus cache folder {folder} ({origin}) cannot be used: {why}. Set "
+        f"SEQUENCE_MODELS_DATA to a folder you can write (it is created if needed), or unset it "
+        f"to use the default folder (the repository's data/)."
+    )
+
+
+def _writable_cache() -> Path:
+    """The cache folder, created if needed and checked to be writable (CorpusCacheError if not)."""
+    import tempfile
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, a read-only parent
+        raise _cache_problem(folder, "creating it", error) from None
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:  # a read-only folder, a full disk
+        raise _cache_problem(folder, "writing a file in it", error) from None
+    return folder
+
+
 def cache_dir() -> Path:
     """The folder where corpora are cached (see the module docstring for the order)."""
     env = os.environ.get("SEQUENCE_MODELS_DATA")
@@ -115,10 +159,13 @@ def corpus_path(name: str) -> Path:
     Raises:
         CorpusChecksumError: the cached file exists but its SHA-256 is wrong.
         CorpusDownloadError: the file is not cached and cannot be downloaded (offline?).
+        CorpusCacheError: the file is not cached and the cache folder cannot be written.
     """
     corpus = _corpus(name)
     folder = cache_dir()
     path = folder / corpus.filename
+    if folder.exists() and not folder.is_dir():
+        raise _cache_problem(folder, "", FileExistsError(f"{folder} is a file"))
     if path.is_file():
         actual = sha256_of(path)
         if actual != corpus.sha256:
@@ -132,7 +179,7 @@ def corpus_path(name: str) -> Path:
         return path
     import pooch
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _writable_cache()
     try:
         fetched = pooch.retrieve(
             url=corpus.url,
@@ -218,6 +265,68 @@ def load_text(
     if join_lines:
         text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     return text
+
+
+_BYTE_ORDER_MARKS = (  # the longest first: UTF-32-LE's mark begins with UTF-16-LE's
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
+def read_text_file(path: str | os.PathLike, what: str = "text file") -> str:
+    """The text of a UTF-8 file (a UTF-8 byte-order mark is dropped), with a clear error for
+    every file that is not one.
+
+    Args:
+        path: the file.
+        what: what the file is, for the messages (``"--train"``, ``"text file"``).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        IsADirectoryError: the path is a folder.
+        PermissionError: the file cannot be read.
+        ValueError: the file is empty, or not UTF-8; the message names the encoding it looks
+            like (UTF-16 or UTF-32 by their byte-order mark or NUL bytes, otherwise Latin-1 or
+            Windows-1252) and the ``iconv`` command that converts it.
+    """
+    import shlex
+
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{what}: {str(path)!r} is a folder, not a text file: name a "
+                                f"file in it.")
+    if not path.exists():
+        raise FileNotFoundError(f"{what}: file not found: {str(path)!r}.")
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # no permission, a socket, a device
+        raise type(error)(error.errno, f"{what}: {str(path)!r} cannot be read "
+                                       f"({error.strerror or error})") from None
+    if not data:
+        raise ValueError(f"{what}: {str(path)!r} is empty: there is nothing to read.")
+    convert = f"iconv -f {{}} -t UTF-8 {shlex.quote(str(path))} > converted.txt"
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            raise ValueError(
+                f"{what}: {str(path)!r} is {encoding} text (it starts with the {encoding} "
+                f"byte-order mark), not UTF-8. Convert it: `{convert.format(encoding)}`.")
+    if b"\x00" in data:
+        zeros = [data[i::4].count(0) / max(1, len(data[i::4])) for i in range(4)]  # by position
+        guess = ("UTF-32LE" if min(zeros[1:]) > 0.5 else "UTF-32BE" if min(zeros[:3]) > 0.5
+                 else "UTF-16LE" if zeros[1] + zeros[3] > zeros[0] + zeros[2] else "UTF-16BE")
+        raise ValueError(
+            f"{what}: {str(path)!r} holds NUL bytes, which UTF-8 text never has: probably "
+            f"{guess} (UTF-16 or UTF-32 without a byte-order mark), or not a text file at all. "
+            f"If it is text, convert it: `{convert.format(guess)}`.")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ValueError(
+            f"{what}: {str(path)!r} is not UTF-8 (byte {data[error.start]:#04x} on line {line} "
+            f"is not valid there). Probably Latin-1 or Windows-1252; convert it: "
+            f"`{convert.format('WINDOWS-1252')}` (or -f LATIN1)."
+        ) from None
 
 
 def split_text(text: Sequence, val_fraction: float = 0.1) -> tuple[Sequence, Sequence]:
@@ -356,21 +465,30 @@ def seed_cache(source: str | os.PathLike) -> list[str]:
         The names of the corpora copied.
     """
     import shutil
+    import tempfile
 
     source = Path(source)
     if not source.is_dir():
         raise FileNotFoundError(f"seed_cache: {source} is not a folder.")
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = None
     copied = []
     for name, corpus in CORPORA.items():
-        src, dst = source / corpus.filename, folder / corpus.filename
+        src, dst = source / corpus.filename, cache_dir() / corpus.filename
         if dst.is_file() or not src.is_file():
             continue
         if sha256_of(src) != corpus.sha256:
             print(f"seed_cache: {src} has the wrong SHA-256; not copied.")
             continue
-        shutil.copyfile(src, dst)
+        folder = folder or _writable_cache()
+        # copy to a temporary file first: a copy cut short (a full disk) leaves no damaged corpus
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{corpus.filename}.")
+        os.close(handle)
+        try:
+            shutil.copyfile(src, partial)
+            os.replace(partial, dst)
+        except OSError as error:
+            Path(partial).unlink(missing_ok=True)
+            raise _cache_problem(folder, f"copying {src.name} into it", error) from None
         copied.append(name)
     return copied
 
@@ -386,13 +504,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed-from", metavar="DIR", help="folder with corpus files to copy first")
     args = parser.parse_args(argv)
-    if args.seed_from and Path(args.seed_from).is_dir():
-        for name in seed_cache(args.seed_from):
-            print(f"copied {name} from {args.seed_from}")
+    if args.seed_from and not Path(args.seed_from).is_dir():
+        print(f"--seed-from: {args.seed_from} is not a folder; nothing copied from it.")
+    elif args.seed_from:
+        try:
+            for name in seed_cache(args.seed_from):
+                print(f"copied {name} from {args.seed_from}")
+        except CorpusCacheError as error:
+            print(f"ERROR: {error}")
+            return 1
     status = 0
     for name in CORPORA:
         try:
             path = corpus_path(name)
+        except CorpusCacheError as error:  # the same for every corpus: say it once
+            print(f"ERROR: {error}")
+            return 1
         except (CorpusChecksumError, CorpusDownloadError) as error:
             print(f"ERROR: {error}")
             status = 1

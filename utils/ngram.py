@@ -65,9 +65,10 @@ import argparse
 import math
 import sys
 from collections.abc import Hashable, Sequence
-from pathlib import Path
 
 import numpy as np
+
+from utils.data import read_text_file
 
 __all__ = ["DEFAULT_MAX_BYTES", "NGramLM", "SMOOTHINGS", "main"]
 
@@ -573,16 +574,11 @@ class NGramLM:
 # --------------------------------------------------------------------------------------------
 # command line
 def _read(path: str, flag: str, parser: argparse.ArgumentParser) -> str:
-    p = Path(path)
-    if not p.is_file():
-        parser.error(f"{flag}: file not found: {path}")
+    """The UTF-8 text of ``path``, or exit with the sentence that says what is wrong with it."""
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        parser.error(f"{flag}: {path} is not UTF-8 text ({error}).")
-    if not text:
-        parser.error(f"{flag}: {path} is empty.")
-    return text
+        return read_text_file(path, what=flag)
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -599,7 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=float, default=1.0,
                         help="pseudo-count for add-k (> 0; ignored by the other smoothings)")
     parser.add_argument("--max-memory-gb", type=float, default=DEFAULT_MAX_BYTES / 2**30,
-                        help="refuse a model whose estimated memory exceeds this (default 2)")
+                        help="refuse a model whose estimated memory exceeds this (default 2; "
+                        "inf: no limit)")
     parser.add_argument("--words", action="store_true",
                         help="tokens are whitespace-separated words instead of characters")
     args = parser.parse_args(argv)
@@ -607,8 +604,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--order must be >= 1, got {args.order}")
     if args.smoothing == "add-k" and not (args.k > 0 and math.isfinite(args.k)):
         parser.error(f"--k must be a finite number > 0 for add-k, got {args.k}")
-    if not args.max_memory_gb > 0:
-        parser.error(f"--max-memory-gb must be > 0, got {args.max_memory_gb}")
+    if not args.max_memory_gb > 0:  # NaN too
+        parser.error(f"--max-memory-gb must be a number > 0 (or inf for no limit), got "
+                     f"{args.max_memory_gb}")
+    max_bytes = int(args.max_memory_gb * 2**30) if math.isfinite(args.max_memory_gb) else None
     train = _read(args.train, "--train", parser)
     held = _read(args.eval, "--eval", parser)
     if args.words:
@@ -618,13 +617,14 @@ def main(argv: list[str] | None = None) -> int:
     k = args.k if args.smoothing == "add-k" else 1.0  # only add-k uses k
     try:
         lm = NGramLM(args.order, smoothing=args.smoothing, k=k).fit(
-            train, max_bytes=int(args.max_memory_gb * 2**30))
+            train, max_bytes=max_bytes)
     except (ValueError, MemoryError) as error:
         parser.error(str(error).removeprefix("NGramLM.fit: "))
     unit = "word" if args.words else "character"
     bits = lm.cross_entropy(held)
+    perplexity = 2.0 ** bits if bits < 1000 else math.inf  # 2.0 ** 1e4 overflows
     print(f"{bits:.4f} bits per {unit} ({lm!r}, {len(held):,} {unit}s scored, "
-          f"perplexity {2.0 ** bits:.2f})")
+          f"perplexity {perplexity:.2f})")
     return 0
 
 

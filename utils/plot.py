@@ -13,7 +13,7 @@ import matplotlib as mpl
 __all__ = [
     "COLORS", "FigureWithAlt", "draw_gradient_paths", "draw_gru_cell", "draw_lstm_cell",
     "draw_sequence_mapping",
-    "draw_unrolled_rnn", "save_svg", "show",
+    "draw_unrolled_rnn", "plot", "save_svg", "show",
     "use_book_style",
 ]
 
@@ -123,6 +123,53 @@ def show(fig=None, *, alt: str) -> None:
         pass
 
 
+def plot(x, curves, *, xlabel: str, ylabel: str, title: str, alt: str, fmts=None,
+         refs=None, xscale: str = "linear", yscale: str = "linear", xlim=None, ylim=None,
+         ax=None):
+    """Draw labelled curves against ``x`` and show the figure with its alt text, in one call.
+
+    In the spirit of d2l's ``plot``: ``plot(steps, {"train": train_loss, "validation": val_loss},
+    xlabel="update", ylabel="nats per character", title="...", alt="...")``.
+
+    Args:
+        x: the shared x values, shape ``(N,)``; or a dict ``label -> x`` when curves differ.
+        curves: a dict ``label -> y`` (each of shape ``(N,)``), drawn in order and named in the
+            legend (a label starting with ``_`` is left out of it).
+        xlabel, ylabel, title: the axes' labels, with units, and what to see.
+        alt: one or two sentences that say what the figure shows (see :func:`show`).
+        fmts: an optional dict ``label -> matplotlib format`` (``"o-"``, ``"--"``); default lines.
+        refs: an optional dict ``label -> y`` of horizontal reference lines (dashed, grey).
+        xscale, yscale: ``"linear"`` or ``"log"``.
+        xlim, ylim: optional axis limits.
+        ax: draw into these axes and return them instead of showing (to add to the figure, then
+            call :func:`show` yourself).
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("plot: curves must be a non-empty dict label -> y values.")
+    fmts = fmts or {}
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = plt.subplots()
+    for label, y in curves.items():
+        xs = x[label] if isinstance(x, dict) else x
+        ax.plot(xs, y, fmts.get(label, "-"), label=label)
+    for label, y in (refs or {}).items():
+        ax.axhline(y, ls="--", lw=1.0, color=COLORS["grey"], label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, xscale=xscale, yscale=yscale)
+    if xlim is not None:
+        ax.set_xlim(xlim)
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    if any(not str(label).startswith("_") for label in [*curves, *(refs or {})]):
+        ax.legend()
+    if not own_figure:
+        return ax
+    show(fig, alt=alt)
+    return None
+
+
 def save_svg(fig, path: Path | str) -> Path:
     """Write ``fig`` to the SVG file ``path`` (atomically, so a stopped run never leaves half a
     file), close it, and return the path. The benchmarks draw their result figures with this
@@ -143,6 +190,41 @@ def save_svg(fig, path: Path | str) -> Path:
 
 # --- Diagrams -----------------------------------------------------------------------------------
 
+#: Mathtext accents that matplotlib writes as a combining character (U+0302, U+0303) when an SVG
+#: keeps its text as text (``svg.fonttype: none``); a browser then draws the accent alone, on a
+#: dotted circle. Labels with one of them are drawn as outlines instead (:func:`_label`).
+_ACCENTS = (r"\hat", r"\tilde", r"\widehat", r"\widetilde", r"\bar", r"\dot", r"\vec")
+
+
+def _label(ax, xy, text: str, *, ha: str = "center", va: str = "center",
+           fontsize: float | None = None, color: str = COLORS["black"], zorder: float = 4):
+    """Write ``text`` at the data point ``xy``, like ``ax.text``.
+
+    A label with an accent (``$\\hat y_t$``, ``$\\tilde c_t$``) is drawn as the glyphs' outlines
+    (a ``PathPatch`` whose ``get_label()`` is ``text``), so that every browser shows the accent
+    on its letter; any other label stays text (selectable, and read by a screen reader).
+    """
+    if not any(accent in text for accent in _ACCENTS):
+        return ax.text(*xy, text, ha=ha, va=va, fontsize=fontsize, color=color, zorder=zorder)
+    from matplotlib import transforms
+    from matplotlib.patches import PathPatch
+    from matplotlib.textpath import TextPath
+
+    size = fontsize if fontsize is not None else mpl.rcParams["font.size"]
+    path = TextPath((0, 0), text, size=size)                 # in points
+    box = path.get_extents()
+    dx = {"left": box.x0, "center": (box.x0 + box.x1) / 2, "right": box.x1}[ha]
+    dy = {"bottom": box.y0, "center": (box.y0 + box.y1) / 2, "top": box.y1,
+          "baseline": 0.0}[va]
+    place = (transforms.Affine2D().translate(-dx, -dy).scale(1 / 72)   # points -> inches
+             + ax.figure.dpi_scale_trans                                # inches -> pixels
+             + transforms.ScaledTranslation(*xy, ax.transData))        # at xy
+    patch = PathPatch(path, transform=place, facecolor=color, edgecolor="none", lw=0,
+                      zorder=zorder, label=text, clip_on=False)
+    ax.add_artist(patch)
+    return patch
+
+
 
 def _rnn_box(ax, center, text, color, width=0.8, height=0.55, round_box=True):
     """Draw a labelled, filled box centred at ``center``; return its patch."""
@@ -154,7 +236,7 @@ def _rnn_box(ax, center, text, color, width=0.8, height=0.55, round_box=True):
         facecolor=color, edgecolor=COLORS["black"], linewidth=1.0, alpha=0.9, zorder=2,
     )
     ax.add_patch(patch)
-    ax.text(*center, text, ha="center", va="center", fontsize=11, zorder=3)
+    _label(ax, center, text, fontsize=11, zorder=3)
     return patch
 
 
@@ -169,7 +251,7 @@ def _rnn_arrow(ax, start, end, label=None, label_offset=(0.0, 0.0), color=None, 
     ax.add_patch(arrow)
     if label:
         mid = ((start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1])
-        ax.text(*mid, label, ha="center", va="center", fontsize=9, color=color or COLORS["grey"])
+        _label(ax, mid, label, fontsize=9, color=color or COLORS["grey"])
     return arrow
 
 
@@ -291,7 +373,7 @@ def _gate(ax, xy, label: str, name: str, color: str) -> None:
     ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.04",
                                 facecolor=color, edgecolor=COLORS["black"], lw=1.0, zorder=3))
     ax.text(x, y, label, ha="center", va="center", fontsize=10, color="white", zorder=4)
-    ax.text(x + 0.5, y - 0.05, name, ha="left", va="top", fontsize=9, zorder=4)
+    _label(ax, (x + 0.5, y - 0.05), name, ha="left", va="top", fontsize=9)
 
 
 def _op(ax, xy, symbol: str) -> None:
@@ -498,8 +580,8 @@ def draw_gradient_paths(ax=None):
     # path 1: down from the loss of step t, through its logits
     _rnn_arrow(ax, (cx + 0.15, 4.3), (cx + 0.15, 3.7), color=blue)
     _rnn_arrow(ax, (cx + 0.15, 3.1), (cx + 0.15, 2.3), color=blue)
-    ax.text(cx + 0.35, 2.75, r"1: $W_{hy}^\top(\hat y_t - y_t)$", ha="left", va="center",
-            fontsize=9, color=blue)
+    _label(ax, (cx + 0.35, 2.75), r"1: $W_{hy}^\top(\hat y_t - y_t)$", ha="left",
+           fontsize=9, color=blue)
     # path 2: back from the next state (which carries everything after step t)
     _rnn_arrow(ax, (columns["t+1"] - 0.55, 1.86), (cx + 0.55, 1.86), color=red)
     ax.text((cx + columns["t+1"]) / 2, 1.55, r"2: $J_{t+1}^\top \delta_{t+1}$", ha="center",

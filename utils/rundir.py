@@ -2,7 +2,9 @@
 
 A run directory holds only these files::
 
-    config.json                  the settings (and the text's SHA-256); written once
+    config.json                  the settings (and the SHA-256 of the text and of the
+                                 vocabulary); written once (a run made before the vocabulary's
+                                 SHA-256 was recorded gets it when it is trained again)
     vocab.json                   the vocabulary (utils.data.Vocabulary.to_json); written once
     state.json                   progress, history, the names and SHA-256 of the checkpoints
     latest-STEP.weights.h5       the latest weights ...
@@ -16,8 +18,12 @@ What this module guarantees:
   disk and moved into place with :func:`os.replace`; ``state.json`` is written last, so it only
   ever names complete files. A checkpoint is saved with Ctrl-C and SIGTERM held back
   (:func:`interrupts_deferred`): a second Ctrl-C during the save takes effect once the save is
-  complete. Temporary files and checkpoints that no ``state.json`` names (left by a run killed
-  during a save) are removed by the next trainer (:meth:`RunDir.clean_litter`).
+  complete; a signal that the process ignores (``SIG_IGN``, e.g. a job started in the background
+  by a non-interactive shell, or under ``nohup``) stays ignored. Temporary files, and checkpoints
+  that a valid ``state.json`` does not name (left by a run killed during a save), are removed by
+  the next trainer (:meth:`RunDir.clean_litter`); a checkpoint is never removed on a guess.
+- **Failed writes are sentences.** A full disk or a read-only directory during a save or when
+  taking the lock raises :class:`RunDirError` (the files saved before are intact).
 - **One trainer at a time.** :meth:`RunDir.locked` creates ``train.lock`` exclusively; a second
   trainer is refused with the first one's process id; a lock whose process is dead is taken over.
 - **Nobody else's files.** A directory that holds files of another kind is refused (unless
@@ -25,7 +31,8 @@ What this module guarantees:
   ``state.json`` is refused in any case, since training would overwrite it). Nothing here ever
   deletes a file that is not one of the names above.
 - **Checked reads.** What is read back is validated: JSON that does not parse or lacks its keys,
-  a vocabulary that is not a list of distinct characters, a checkpoint whose SHA-256 differs from
+  values out of range (a negative step, a time that is not finite), a malformed history, a
+  vocabulary that is not a list of distinct characters, a checkpoint whose SHA-256 differs from
   the one recorded at saving time. Each error (:class:`RunDirError`) names the file, what is
   wrong and what to do.
 
@@ -35,7 +42,9 @@ Only the standard library and NumPy: no TensorFlow here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import math
 import os
 import re
 import signal
@@ -50,6 +59,7 @@ __all__ = [
     "LOCK_NAME",
     "RunDir",
     "RunDirError",
+    "RunDirReadOnly",
     "RunDirWarning",
     "interrupts_deferred",
     "read_json",
@@ -76,6 +86,10 @@ class RunDirError(ValueError):
     """A run directory that cannot be used as asked; the message says why and what to do."""
 
 
+class RunDirReadOnly(RunDirError):
+    """The run directory cannot be written (read-only, no permission): training cannot lock it."""
+
+
 class RunDirWarning(UserWarning):
     """Something in a run directory was damaged and a fallback was used (the message says which)."""
 
@@ -88,8 +102,10 @@ def interrupts_deferred():
     """Hold back SIGINT (Ctrl-C) and SIGTERM inside the block; deliver them when it ends.
 
     A signal that arrives inside the block is handed to the handler that was installed before
-    (by default: ``KeyboardInterrupt`` for SIGINT) once the block is complete. Outside the main
-    thread signals cannot arrive in Python code anyway, and the block runs unchanged.
+    (by default: ``KeyboardInterrupt`` for SIGINT) once the block is complete. A signal that is
+    ignored (``SIG_IGN``: a background job of a non-interactive shell, ``nohup``) stays ignored,
+    and one whose handler Python did not install is left alone. Outside the main thread signals
+    cannot arrive in Python code anyway, and the block runs unchanged.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -101,6 +117,9 @@ def interrupts_deferred():
 
     old = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is None or handler == signal.SIG_IGN:
+            continue  # not ours to change: ignored on purpose, or set outside Python
         old[signum] = signal.signal(signum, hold)
     try:
         yield
@@ -196,6 +215,70 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _finite(value, low: float = 0.0) -> bool:
+    """Whether ``value`` is a finite number (not a bool) >= ``low``."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= low)
+
+
+def _count(value) -> bool:
+    """Whether ``value`` is an integer >= 0 (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _state_problem(state: dict) -> str | None:
+    """What is wrong with a parsed ``state.json`` (a dict), or None: keys, types, ranges, names."""
+    for key, types in _STATE_TYPES.items():
+        value = state.get(key, ...)
+        if value is ... or isinstance(value, bool) or not isinstance(value, types):
+            return ("it lacks the key " if value is ... else
+                    f"it has a bad value for ({value!r}) the key ") + repr(key)
+    for key in ("epoch", "step_in_epoch", "global_step", "chars_seen"):
+        if not _count(state[key]):
+            return f"it has a bad value for ({state[key]!r}) the key {key!r}: an integer >= 0"
+    if state["step_in_epoch"] > state["global_step"]:
+        return (f"step_in_epoch ({state['step_in_epoch']}) is larger than global_step "
+                f"({state['global_step']})")
+    if not _finite(state["train_seconds"]):
+        return (f"it has a bad value for ({state['train_seconds']!r}) the key 'train_seconds': "
+                f"a finite number >= 0")
+    if state["best_val"] is not None and not _finite(state["best_val"]):
+        return (f"it has a bad value for ({state['best_val']!r}) the key 'best_val': a finite "
+                f"number >= 0 or null")
+    for key in ("best_weights", "latest_weights", "latest_optimizer"):
+        name = state[key]
+        if name is None:
+            continue
+        if not CHECKPOINT_PATTERN.fullmatch(name):
+            return f"{key} is {name!r}, not a checkpoint name"
+        kind = "best" if key == "best_weights" else "latest"
+        if not name.startswith(kind + "-") or name.endswith(".optimizer.npz") != (
+                key == "latest_optimizer"):
+            return f"{key} is {name!r}, which is not a file of that kind"
+        step = _step_of(name)
+        if step > state["global_step"] or (kind == "latest" and step != state["global_step"]):
+            return (f"{key} is {name!r}, saved at step {step}, but global_step is "
+                    f"{state['global_step']}")
+    for i, record in enumerate(state["history"]):
+        if not isinstance(record, dict):
+            return f"history[{i}] is {record!r}, not a record (a JSON object)"
+        if not _count(record.get("step")) or not _finite(record.get("train_seconds")):
+            return (f"history[{i}] lacks a valid 'step' (an integer >= 0) or 'train_seconds' "
+                    f"(a finite number >= 0): {record!r}"[:300])
+    sums = state.get("sha256", {})
+    if not isinstance(sums, dict):
+        return f"'sha256' is {sums!r}, not an object that maps checkpoint names to SHA-256"[:300]
+    for name, digest in sums.items():
+        if not CHECKPOINT_PATTERN.fullmatch(name) or not isinstance(digest, str) \
+                or not _SHA256.fullmatch(digest):
+            return (f"'sha256' maps {name!r} to {digest!r}: expected a checkpoint name and 64 "
+                    f"hexadecimal digits")[:300]
+    return None
+
+
 def _step_of(name: str) -> int:
     match = CHECKPOINT_PATTERN.fullmatch(name)
     return int(match.group(2)) if match else -1
@@ -211,22 +294,34 @@ class RunDir:
         path: the directory; it need not exist yet. An empty string, or a path that names an
             existing file, is refused with :class:`RunDirError`.
         command: the command that trains this directory, for messages (``--out`` is appended).
+        option: the command-line option that named the directory, for messages: ``--out``
+            (training) or ``--model`` (sampling, evaluating an existing run).
     """
 
-    def __init__(self, path: str | os.PathLike, command: str = "python -m utils.charrnn train"):
+    def __init__(self, path: str | os.PathLike, command: str = "python -m utils.charrnn train",
+                 option: str = "--out"):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"the run directory must be a path, got {type(path).__name__}.")
         if str(path).strip() == "":
-            raise RunDirError(
-                "the run directory (--out) is empty: name a directory for the run's files, "
-                "e.g. --out runs/mytext (it is created if needed)."
-            )
+            if option == "--out":
+                raise RunDirError(
+                    "the run directory (--out) is empty: name a directory for the run's files, "
+                    "e.g. --out runs/mytext (it is created if needed)."
+                )
+            raise RunDirError(f"the run directory ({option}) is empty: name the directory that "
+                              f"training wrote (its --out).")
         self.path = Path(path)
         self.command = command
         if self.path.exists() and not self.path.is_dir():
+            if option == "--out":
+                raise RunDirError(
+                    f"{str(self.path)!r} is a file, not a directory: choose a directory for the "
+                    f"run (--out), e.g. --out {self.path.with_suffix('')}-run."
+                )
             raise RunDirError(
-                f"{str(self.path)!r} is a file, not a directory: choose a directory for the run "
-                f"(--out), e.g. --out {self.path.with_suffix('')}-run."
+                f"{str(self.path)!r} is a file, not a run directory: {option} takes the "
+                f"directory that training wrote (the --out of `{command}`), which holds "
+                f"config.json, vocab.json, state.json and the checkpoints."
             )
 
     def __repr__(self) -> str:
@@ -264,6 +359,13 @@ class RunDir:
             return []
         return sorted(p.name for p in self.path.iterdir()
                       if not (p.is_file() and self.is_run_file(p.name)))
+
+    def checkpoints(self) -> list[str]:
+        """Names of the checkpoint files in the directory, sorted."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.name for p in self.path.iterdir()
+                      if p.is_file() and CHECKPOINT_PATTERN.fullmatch(p.name))
 
     def has_run(self) -> bool:
         """Whether a training run has saved progress here (``state.json`` exists)."""
@@ -347,26 +449,57 @@ class RunDir:
             try:
                 fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                owner = self._lock_owner()
-                if owner is None:  # released meanwhile: try again
-                    continue
-                pid = owner.get("pid")
-                same_host = owner.get("host") == me["host"]
-                if isinstance(pid, int) and same_host and not _pid_alive(pid):
+                fd = None
+            except OSError as error:  # read-only, no permission, disk full
+                raise self._cannot_write(error, LOCK_NAME, lock=True) from None
+            if fd is not None:
+                try:
+                    with os.fdopen(fd, "w", encoding="utf-8") as f:
+                        json.dump(me, f)
+                except OSError as error:
+                    self.lock_path.unlink(missing_ok=True)
+                    raise self._cannot_write(error, LOCK_NAME) from None
+                return
+            owner = self._lock_owner()
+            if owner is None:  # released meanwhile: try again
+                continue
+            pid = owner.get("pid")
+            same_host = owner.get("host") == me["host"]
+            if isinstance(pid, int) and same_host and not _pid_alive(pid):
+                try:
                     self.lock_path.unlink(missing_ok=True)  # stale: its trainer is dead
-                    continue
-                who = (f"process {pid} on {owner.get('host')}" if isinstance(pid, int)
-                       else "another process")
-                raise RunDirError(
-                    f"{str(self.path)!r} is in use by another trainer ({who}, see "
-                    f"{str(self.lock_path)!r}). Two trainers in one directory would overwrite "
-                    f"each other's checkpoints: wait for it to finish, stop it, or train into "
-                    f"another --out. If no trainer is running, delete {LOCK_NAME} there."
-                ) from None
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(me, f)
-            return
+                except OSError as error:
+                    raise self._cannot_write(error, LOCK_NAME) from None
+                continue
+            who = (f"process {pid} on {owner.get('host')}" if isinstance(pid, int)
+                   else "another process")
+            raise RunDirError(
+                f"{str(self.path)!r} is in use by another trainer ({who}, see "
+                f"{str(self.lock_path)!r}). Two trainers in one directory would overwrite "
+                f"each other's checkpoints: wait for it to finish, stop it, or train into "
+                f"another --out. If no trainer is running, delete {LOCK_NAME} there.")
         raise RunDirError(f"could not take the lock {str(self.lock_path)!r}; try again.")
+
+    def _cannot_write(self, error: OSError, name: str, lock: bool = False) -> RunDirError:
+        """The error for a file that cannot be written in the directory (``name`` for the text).
+
+        :class:`RunDirReadOnly` when the lock (``lock=True``) cannot be created for want of
+        permission: nothing was written, and a finished run can still be reported.
+        """
+        reason = error.strerror or str(error)
+        if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return (RunDirReadOnly if lock else RunDirError)(
+                f"cannot write in {str(self.path)!r} ({reason}: {name}): training needs to write "
+                f"its lock, checkpoints and progress there. Sampling and evaluating this run work "
+                f"as it is. To train further, copy the directory somewhere writable (e.g. `cp -r "
+                f"{self.path} NEW_DIR`) and train with --out NEW_DIR.")
+        if error.errno == errno.ENOSPC:
+            return RunDirError(
+                f"cannot write in {str(self.path)!r} ({reason}: {name}). Free some space and run "
+                f"the same command again: the files saved before are intact.")
+        return RunDirError(f"cannot write in {str(self.path)!r} ({reason}: {name}). The files "
+                           f"saved before are intact; run the same command again once it can "
+                           f"be written.")
 
     def _release(self) -> None:
         owner = self._lock_owner()
@@ -379,13 +512,18 @@ class RunDir:
         """Remove what an interrupted save left (call it with the lock held); return the names.
 
         Temporary files ``.tmp-PID-NAME`` of run files are removed; so are checkpoints that
-        ``state`` (the parsed ``state.json``) does not name. With ``state=None`` (no valid
-        ``state.json``) checkpoints are kept.
+        ``state`` (the parsed, checked ``state.json``) does not name, provided that every file it
+        names is there (``state.json`` is written after the files it names, so those others are
+        the remains of an interrupted save, or files it no longer needs). With ``state=None``
+        (no valid ``state.json``), or a state whose files are missing, checkpoints are kept.
         """
         removed = []
         keep = set()
         if state is not None:
             keep = {state.get(k) for k in ("latest_weights", "latest_optimizer", "best_weights")}
+            keep.discard(None)
+            if not all((self.path / name).is_file() for name in keep):
+                state = None  # it does not describe this directory: remove no checkpoint
         for p in sorted(self.path.iterdir()):
             if not p.is_file():
                 continue
@@ -412,12 +550,16 @@ class RunDir:
                               f"{self._fix_settings()}")
         return config
 
+    def vocab_fix(self) -> str:
+        """What to do about a damaged ``vocab.json`` (for messages)."""
+        return (f"It can be rebuilt from the training text: run the training command again with "
+                f"the same text and --out {self.path} (a finished run trains no further).")
+
     def read_vocab(self, vocab_size: int | None = None):
         """The :class:`~utils.data.Vocabulary` in ``vocab.json``, checked against ``vocab_size``."""
         from utils.data import Vocabulary
 
-        fix = (f"It can be rebuilt from the training text: run the training command again with "
-               f"the same text and --out {self.path} (a finished run trains no further).")
+        fix = self.vocab_fix()
         try:
             text = self.vocab_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -445,17 +587,9 @@ class RunDir:
         if not isinstance(state, dict):
             raise RunDirError(f"{str(self.state_path)!r} is damaged: it should hold a JSON "
                               f"object, not {type(state).__name__}. {fix}")
-        for key, types in _STATE_TYPES.items():
-            value = state.get(key, ...)
-            if value is ... or isinstance(value, bool) or not isinstance(value, types):
-                what = "lacks" if value is ... else f"has a bad value for ({value!r})"
-                raise RunDirError(f"{str(self.state_path)!r} is damaged: it {what} the key "
-                                  f"{key!r}. {fix}")
-        for key in ("best_weights", "latest_weights", "latest_optimizer"):
-            name = state[key]
-            if name is not None and not CHECKPOINT_PATTERN.fullmatch(name):
-                raise RunDirError(f"{str(self.state_path)!r} is damaged: {key} is {name!r}, not "
-                                  f"a checkpoint name. {fix}")
+        problem = _state_problem(state)
+        if problem:
+            raise RunDirError(f"{str(self.state_path)!r} is damaged: {problem}. {fix}")
         return state
 
     def write_config(self, config: dict) -> None:
@@ -478,6 +612,25 @@ class RunDir:
             return "its contents differ from what was saved (SHA-256 mismatch: damaged)"
         return None
 
+    def load_checked(self, state: dict | None, name: str, load):
+        """``(load(path), None)`` for checkpoint ``name`` if it is intact, else ``(None, problem)``.
+
+        The one way checkpoints are read: the file must exist and have the SHA-256 recorded in
+        ``state`` when it was saved (``state=None``: none to check), and ``load(path)`` must
+        succeed; ``problem`` says in words what went wrong (for the messages of the callers).
+        """
+        try:
+            problem = self.check_file(state or {}, name)
+        except OSError as error:
+            problem = f"it cannot be read ({error.strerror or error})"
+        if problem is not None:
+            return None, problem
+        try:
+            return load(self.path / name), None
+        except Exception as error:  # h5py, Keras, zip and pickle raise many kinds
+            first = (str(error).strip().splitlines() or [""])[0][:200]
+            return None, f"it cannot be loaded ({type(error).__name__}: {first})"
+
     def save_checkpoint(self, state: dict, save_weights, optimizer_arrays,
                         best: bool) -> None:
         """Write the latest checkpoint (and the best one if ``best``), then ``state.json``.
@@ -494,44 +647,62 @@ class RunDir:
         import numpy as np
 
         with interrupts_deferred():
+            keys = ("latest_weights", "latest_optimizer", "best_weights")
+            before = {k: state.get(k) for k in (*keys, "sha256")}
+            old = {state[k] for k in keys}
             step = state["global_step"]
-            old = {state[k] for k in ("latest_weights", "latest_optimizer", "best_weights")}
             sums = dict(state.get("sha256") or {})
             weights = f"latest-{step}.weights.h5"
             opt_file = f"latest-{step}.optimizer.npz"
-            write_atomic(self.path / weights, lambda p: save_weights(str(p)))
+            created: list[str] = []  # written here: litter if the save fails
 
             def write_opt(p: Path) -> None:
                 with open(p, "wb") as f:
                     np.savez(f, *optimizer_arrays)
 
-            write_atomic(self.path / opt_file, write_opt)
-            state["latest_weights"], state["latest_optimizer"] = weights, opt_file
-            if best:
-                name = f"best-{step}.weights.h5"
-                write_atomic(self.path / name, lambda p: save_weights(str(p)))
-                state["best_weights"] = name
-            written = {weights, opt_file, state["best_weights"] if best else None}
-            current = {state[k] for k in ("latest_weights", "latest_optimizer", "best_weights")}
-            state["sha256"] = {n: sha256_of(self.path / n) if n in written or n not in sums
-                               else sums[n] for n in sorted(current - {None})}
-            write_json(self.state_path, state)  # last: the directory now points at the new files
+            name = weights
+            try:
+                write_atomic(self.path / weights, lambda p: save_weights(str(p)))
+                created.append(weights)
+                name = opt_file
+                write_atomic(self.path / opt_file, write_opt)
+                created.append(opt_file)
+                state["latest_weights"], state["latest_optimizer"] = weights, opt_file
+                if best:
+                    name = f"best-{step}.weights.h5"
+                    write_atomic(self.path / name, lambda p: save_weights(str(p)))
+                    created.append(name)
+                    state["best_weights"] = name
+                written = set(created)
+                current = {state[k] for k in keys}
+                state["sha256"] = {n: sha256_of(self.path / n) if n in written or n not in sums
+                                   else sums[n] for n in sorted(current - {None})}
+                name = STATE
+                write_json(self.state_path, state)  # last: now it points at the new files
+            except OSError as error:  # disk full, read-only: state.json still names the old
+                state.update(before)
+                for n in created:
+                    if n not in old:
+                        with contextlib.suppress(OSError):
+                            (self.path / n).unlink(missing_ok=True)
+                raise self._cannot_write(error, name) from None
             for n in old - current - {None}:
-                (self.path / n).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # left over: the next trainer removes it
+                    (self.path / n).unlink(missing_ok=True)
 
     def load_optimizer_arrays(self, state: dict) -> list:
         """The arrays of the latest optimizer state, checked; :class:`RunDirError` if damaged."""
         import numpy as np
 
+        def load(path: Path) -> list:
+            with np.load(path) as saved:
+                return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
         name = state["latest_optimizer"]
-        problem = self.check_file(state, name)
-        if problem is None:
-            try:
-                with np.load(self.path / name) as saved:
-                    return [saved[f"arr_{i}"] for i in range(len(saved.files))]
-            except Exception as error:  # zip / pickle errors of every kind
-                problem = f"it cannot be read ({type(error).__name__}: {error})"
-        raise RunDirError(self.cannot_resume(state, name, problem))
+        arrays, problem = self.load_checked(state, name, load)
+        if problem is not None:
+            raise RunDirError(self.cannot_resume(state, name, problem))
+        return arrays
 
     def cannot_resume(self, state: dict, name: str, problem: str) -> str:
         best = state.get("best_weights")
