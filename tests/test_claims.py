@@ -82,7 +82,7 @@ def test_a_passed_claim_prints_one_checked_line_with_its_evidence(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["✓ the GRU solves lag 20 (accuracy): 0.9734 > 0.9",
                      "✓ both modes agree at step 1",
-                     "✓ NumPy equals Keras: 3e-09 <= 1e-06"]
+                     "✓ NumPy equals Keras: largest difference 3e-09 <= 1e-06"]
 
 
 def test_a_long_checked_line_is_wrapped_to_the_page(capsys):
@@ -209,3 +209,9 @@ def test_a_checked_line_survives_an_ascii_only_output():
                             env={**__import__("os").environ, "PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "OK holds: 2 > 1"
+
+
+def test_claim_close_shows_its_largest_difference_and_tolerance(capsys):
+    claims.claim_close("log space equals the loop", [1.0, 2.0], [1.0, 2.0 + 2e-12], rtol=1e-9)
+    assert capsys.readouterr().out.strip() == (
+        "✓ log space equals the loop: largest difference 2e-12 <= 0 + 1e-09 |expected|")

@@ -124,7 +124,10 @@ def claim_close(statement: str, actual, expected, atol: float = 0.0, rtol: float
     with np.errstate(invalid="ignore"):  # inf - inf: equal infinities are equal (gap 0)
         diff = np.where(actual == expected, 0.0, np.abs(actual - expected))
     gap = float(np.max(diff - rtol * np.abs(expected), initial=0.0))
-    claim(statement, gap, "<=", atol)
+    largest = float(np.max(diff, initial=0.0))
+    tolerance = f"{_short(atol)} + {_short(rtol)} |expected|" if rtol else _short(atol)
+    _check(statement, gap, "<=", atol,
+           evidence=f"largest difference {largest:.2g} <= {tolerance}")
 
 
 def claim_true(statement: str, condition) -> None:
