@@ -673,19 +673,8 @@ def test_the_other_correct_decoders_pass(capsys):
 
 def test_other_correct_samplers_pass(capsys):
     """Inverse-CDF and Gumbel-max sampling draw other tokens but the same distribution."""
-    def inverse_cdf(logits, temperature, rng):
-        if temperature == 0:
-            return int(np.argmax(logits))
-        cdf = np.cumsum(softmax(logits / temperature))
-        return int(min(np.searchsorted(cdf, rng.random()), len(logits) - 1))
-
-    def gumbel_max(logits, temperature, rng):
-        if temperature == 0:
-            return int(np.argmax(logits))
-        return int(np.argmax(logits / temperature + rng.gumbel(size=len(logits))))
-
-    assert ex.check_sample_with_temperature(inverse_cdf)
-    assert ex.check_sample_with_temperature(gumbel_max)
+    for sampler in _correct_samplers()[1:]:
+        assert ex.check_sample_with_temperature(sampler)
 
 
 def test_float32_arithmetic_passes(capsys):
