@@ -30,8 +30,9 @@ rate, so one run gives its loss at every budget; every model takes the same comp
 as the trainer (``utils.charrnn.train_step_fn``: cross-entropy, gradients, the peer's optimizer).
 The validation loss (nats per character) is measured on every validation character, in
 consecutive windows of the model's own length, at points along training, and reported against
-training seconds and against characters seen (a curve that does not depend on the machine's
-speed).
+training seconds and against characters seen (for the peers, at a constant learning rate, a
+curve that does not depend on the machine's speed; the trainer's cosine schedule runs on wall-clock
+seconds, so its curve does).
 
 Every model trains in a process of its own (so each one's peak memory is its own), and its result
 is kept in ``benchmarks/results/charrnn_peers/`` (or ``--report``'s folder) as soon as it ends,
