@@ -31,9 +31,16 @@ PRINT_CSS = """
 pre, .highlight pre, div.cell_output pre {
   white-space: pre-wrap !important; word-break: break-all; overflow: visible !important;
 }
+/* 80 monospace characters fit the printed column: the page's lines of up to 78 never wrap. */
+div.highlight pre, div.cell_output pre, div.output pre { font-size: 11px !important; }
 div.math, mjx-container[display="true"] { overflow: visible !important; }
 mjx-container[display="true"] { font-size: 95% !important; }
 img { max-width: 100% !important; break-inside: avoid; }
+/* A code cell moves to the next page whole (frame and code together) when it fits on one; a
+   longer one breaks inside. The theme's flex frame with an unbreakable child left empty frames. */
+div.cell_input { display: block !important; break-inside: avoid; }
+div.cell_input div.highlight { break-inside: auto !important; }
+div.cell_output { break-inside: avoid; }
 details { display: block; } details > * { display: block; }
 """
 
