@@ -146,7 +146,7 @@ def test_resume_after_interruption_keeps_finished_work(tmp_path, text_file):
     # no step lost or repeated: as many steps as two uninterrupted epochs
     vocab = Vocabulary.from_json((out / "vocab.json").read_text())
     train_ids = vocab.encode(charrnn.split_for_validation(_text(), 0.1)[0])
-    per_epoch = [len(charrnn._epoch_batches(train_ids, 16, 8, 0, e)[0]) // 8 for e in (0, 1)]
+    per_epoch = [len(charrnn.steps.epoch_batches(train_ids, 16, 8, 0, e)[0]) // 8 for e in (0, 1)]
     assert state["global_step"] == sum(per_epoch)
     # a larger budget extends the run; the finished epochs stay in the history
     more = charrnn.train(out, text_file=text_file, epochs=3, log=lambda line: None, **TINY)
@@ -185,7 +185,8 @@ def test_runs_saved_before_dropout_existed_still_resume(tmp_path, text_file):
     out = tmp_path / "run"
     charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None, **TINY)
     config = json.loads((out / "config.json").read_text())
-    del config["dropout"]  # as written by the first version of the trainer
+    for key in ("dropout", "mix_ngram", "mix_slice"):  # as the first version of the trainer
+        del config[key]
     (out / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match=r"dropout: 0\.0 \(not recorded in config\.json: the "
                                          r"value of runs made before dropout existed\) there, "
@@ -227,7 +228,7 @@ def test_bad_input(tmp_path, capsys):
         with pytest.raises(SystemExit) as exit_info:
             charrnn.main(argv)
         assert exit_info.value.code == 2
-    assert "must be an integer > 0, got '-3'" in capsys.readouterr().err
+    assert "must be an integer >= 1, got '-3'" in capsys.readouterr().err
 
 
 def _tiny_cli(text_file, out, epochs: int) -> list[str]:
@@ -312,13 +313,13 @@ def test_the_command_line_leaves_an_ignored_sigint_ignored_and_restores_handlers
     before = signal.signal(signal.SIGINT, signal.SIG_IGN), signal.signal(signal.SIGTERM,
                                                                           signal.SIG_DFL)
     try:
-        restore = charrnn._interrupts_save()
+        restore = charrnn.cli.interrupts_save()
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-        assert signal.getsignal(signal.SIGTERM) is charrnn._raise_interrupt
+        assert signal.getsignal(signal.SIGTERM) is charrnn.cli.raise_interrupt
         restore()
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        restore = charrnn._interrupts_save()
+        restore = charrnn.cli.interrupts_save()
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
         restore()
         assert signal.getsignal(signal.SIGINT) == signal.SIG_DFL
@@ -393,7 +394,7 @@ def test_startup_notices_are_held_back_and_real_errors_shown():
         "Traceback (most recent call last):\n"
     )
     stream = io.StringIO()
-    charrnn._replay_startup_lines(held, stream)
+    charrnn.tf_import.replay_startup_lines(held, stream)
     assert stream.getvalue().splitlines() == [
         "E0000 00:00:1.9 1 something.cc:1] a real error", "Traceback (most recent call last):"]
 
@@ -538,8 +539,8 @@ def test_a_tiny_temperature_is_greedy():
     logits = np.array([0.5, 2.0, 1.999, -3.0], np.float32)
     rng = np.random.default_rng(0)
     for temperature in (0, 1e-320, 5e-324, 1e-300, 1e-6):
-        assert charrnn._next_id(logits, temperature, rng) == 1, temperature
-    assert {charrnn._next_id(logits, 1.0, rng) for _ in range(200)} == {0, 1, 2, 3}
+        assert charrnn.generate.next_id(logits, temperature, rng) == 1, temperature
+    assert {charrnn.generate.next_id(logits, 1.0, rng) for _ in range(200)} == {0, 1, 2, 3}
 
 
 def test_sample_streams_and_stops_cleanly_on_ctrl_c(trained, monkeypatch, capsys):
@@ -633,7 +634,7 @@ def test_a_run_made_before_the_vocabulary_checksum_loads_and_gets_it(trained, te
     out = _copy(trained, tmp_path)
     config = json.loads((out / "config.json").read_text())
     checksum = config.pop("vocab_sha256")
-    assert checksum == charrnn._vocab_sha256(Vocabulary.from_text(_text()))
+    assert checksum == charrnn.runs.vocab_sha256(Vocabulary.from_text(_text()))
     (out / "config.json").write_text(json.dumps(config))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -678,7 +679,7 @@ def test_a_bad_value_in_config_json_names_the_file(trained, text_file, tmp_path,
 
 @pytest.mark.parametrize("change, fault", [
     ({"units": 1_000_000}, r"the model would have [\d,]+ parameters .*limit of 100,000,000"),
-    ({"layers": 100_000}, r"layers must be at most 32"),
+    ({"layers": 100_000}, r"layers must be an integer from 1 to 32"),
     ({"embedding": 10**9}, r"limit of 100,000,000"),
 ])
 def test_a_crafted_config_cannot_ask_for_a_huge_model(trained, tmp_path, change, fault):
@@ -696,10 +697,14 @@ def test_a_huge_model_is_refused_before_anything_is_made(text_file, tmp_path, ca
     err = capsys.readouterr().err
     assert re.search(r"the model would have [\d,]+ parameters \(1 GRU layer\(s\) of 100,000 "
                      r"units.*limit of 100,000,000.*use a smaller --units", err), err
-    assert charrnn.main(argv + ["--layers", "33"]) == 2
-    assert "layers must be at most 32" in capsys.readouterr().err
-    assert charrnn.main(argv + ["--seed", str(2**32)]) == 2
-    assert "seed must be an integer from 0 to 2**32 - 1" in capsys.readouterr().err
+    for option, value, message in (
+            ("--layers", "33", "must be an integer from 1 to 32 (the trainer's limit)"),
+            ("--seed", str(2**32), "must be an integer from 0 to 2**32 - 1")):
+        with pytest.raises(SystemExit) as exit_info:  # refused by the option's own rule
+            charrnn.main(argv + [option, value])
+        assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(ValueError, match="layers must be an integer from 1 to 32"):
+        charrnn.train(out, text_file=text_file, epochs=1, layers=33)
     assert not out.exists()
     for cell, layers in (("gru", 1), ("lstm", 2)):
         model = charrnn.build_model(11, cell, units=6, layers=layers, embedding=4)
@@ -713,7 +718,7 @@ def test_out_of_memory_while_training_is_a_sentence(text_file, tmp_path, monkeyp
     def exhausted(*args, **kwargs):
         raise ResourceExhaustedError("OOM when allocating tensor with shape[100000,300000]")
 
-    monkeypatch.setattr(charrnn, "_train_steps", exhausted)
+    monkeypatch.setattr(charrnn.loop, "train_steps", exhausted)
     assert charrnn.main(_tiny_cli(text_file, tmp_path / "run", 1)[3:]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: out of memory training a model of ") and "--units" in err
@@ -833,12 +838,12 @@ def test_output_that_the_terminal_cannot_encode_is_escaped(monkeypatch):
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
     monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
-    monkeypatch.setattr(charrnn, "main", lambda: print("caf\u00e9") or 0)
-    assert charrnn._cli() == 0
+    monkeypatch.setattr(charrnn.cli, "main", lambda: print("caf\u00e9") or 0)
+    assert charrnn.cli.cli() == 0
     sys.stdout.flush()
     assert raw.getvalue() == b"caf\\xe9\n"
 
 
 def test_no_terminal_and_no_stderr_draw_no_bar(monkeypatch):
     monkeypatch.setattr(sys, "stderr", None)  # `2>&-`, pythonw
-    assert charrnn._stderr_is_terminal() is False
+    assert charrnn.loop.stderr_is_terminal() is False

@@ -496,6 +496,29 @@ class NGramLM:
             tid = int(self._encode([token], "prob")[0])
         return float(self.distribution(context)[tid])
 
+    def token_probs(self, tokens, context=()) -> np.ndarray:
+        """p(x_t | the n - 1 tokens before it) for every token of ``tokens``, shape (T,).
+
+        Args:
+            tokens: the tokens to score (a ``str`` for a character model, or a sequence).
+            context: tokens read before ``tokens`` (not scored), so that the first tokens are
+                scored with a full context; e.g. the end of the training text before a
+                validation text.
+
+        Returns:
+            Float array of shape (T,): the probability of each token, in order. ``-log`` of it
+            is the per-token loss; its mean is :meth:`cross_entropy` (in bits with ``log2``).
+        """
+        self._check_fitted()
+        self._check_tokens(tokens, "token_probs")
+        if len(tokens) == 0:
+            raise ValueError("NGramLM.token_probs: tokens is empty; give at least one token.")
+        self._check_tokens(context, "token_probs (context)")
+        keep = list(context)[max(0, len(context) - (self.order - 1)):]
+        joined = (("".join(keep) + tokens) if self._is_text and isinstance(tokens, str)
+                  else keep + list(tokens))
+        return self._token_probs(self._encode(joined, "token_probs"))[len(keep):]
+
     def cross_entropy(self, tokens) -> float:
         """Average bits per token of ``tokens``: ``-mean_t log2 p(x_t | x_{t-n+1..t-1})``.
 

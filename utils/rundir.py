@@ -10,6 +10,8 @@ A run directory holds only these files::
     latest-STEP.weights.h5       the latest weights ...
     latest-STEP.optimizer.npz    ... and the optimizer's state (Adam's moments), to resume
     best-STEP.weights.h5         the weights with the lowest validation loss so far
+    mix-text.txt                 with --mix-ngram only: the training part of the text, from
+                                 which the n-gram is fitted again (its SHA-256 is in config.json)
     train.lock                   while a trainer runs: its process id and host
 
 What this module guarantees:
@@ -57,6 +59,7 @@ from utils.data import sha256_of
 __all__ = [
     "CHECKPOINT_PATTERN",
     "LOCK_NAME",
+    "MIX_TEXT",
     "RunDir",
     "RunDirError",
     "RunDirReadOnly",
@@ -69,10 +72,11 @@ __all__ = [
 
 LOCK_NAME = "train.lock"
 CONFIG, VOCAB, STATE = "config.json", "vocab.json", "state.json"
+MIX_TEXT = "mix-text.txt"
 #: Checkpoint names: ``latest-STEP.weights.h5``, ``latest-STEP.optimizer.npz``, ``best-STEP...``.
 CHECKPOINT_PATTERN = re.compile(r"(latest|best)-(\d+)\.(weights\.h5|optimizer\.npz)")
 _TMP_PATTERN = re.compile(r"\.tmp-(\d+)-(.+)")
-_RUN_NAMES = (CONFIG, VOCAB, STATE, LOCK_NAME)
+_RUN_NAMES = (CONFIG, VOCAB, STATE, LOCK_NAME, MIX_TEXT)
 #: state.json's keys and the types their values may have.
 _STATE_TYPES = {
     "epoch": (int,), "step_in_epoch": (int,), "global_step": (int,),
@@ -599,28 +603,37 @@ class RunDir:
         write_atomic(self.vocab_path,
                      lambda tmp: Path(tmp).write_text(vocab.to_json(), encoding="utf-8"))
 
+    def write_mix_text(self, text: str) -> None:
+        """Write the mixture's text (``mix-text.txt``, UTF-8)."""
+        write_atomic(self.path / MIX_TEXT,
+                     lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""))
+
     # --- checkpoints -----------------------------------------------------------------------------
 
-    def check_file(self, state: dict, name: str) -> str | None:
-        """None if checkpoint ``name`` exists and has its recorded SHA-256; else what is wrong."""
+    def check_file(self, state: dict, name: str, sha256: str | None = None) -> str | None:
+        """None if file ``name`` exists and has its recorded SHA-256; else what is wrong.
+
+        The SHA-256 is ``sha256`` if given, else the one ``state`` records for a checkpoint.
+        """
         path = self.path / name
         if not path.is_file():
             return "the file is missing"
-        expected = state.get("sha256", {}).get(name) if isinstance(state.get("sha256"),
-                                                                   dict) else None
+        expected = sha256 or (state.get("sha256", {}).get(name)
+                              if isinstance(state.get("sha256"), dict) else None)
         if expected is not None and sha256_of(path) != expected:
             return "its contents differ from what was saved (SHA-256 mismatch: damaged)"
         return None
 
-    def load_checked(self, state: dict | None, name: str, load):
-        """``(load(path), None)`` for checkpoint ``name`` if it is intact, else ``(None, problem)``.
+    def load_checked(self, state: dict | None, name: str, load, sha256: str | None = None):
+        """``(load(path), None)`` for file ``name`` if it is intact, else ``(None, problem)``.
 
-        The one way checkpoints are read: the file must exist and have the SHA-256 recorded in
-        ``state`` when it was saved (``state=None``: none to check), and ``load(path)`` must
-        succeed; ``problem`` says in words what went wrong (for the messages of the callers).
+        The one way checkpoints (and the mixture's text) are read: the file must exist and have
+        the SHA-256 recorded when it was saved (``sha256``, or else the one ``state`` records;
+        ``state=None``: none to check), and ``load(path)`` must succeed; ``problem`` says in
+        words what went wrong (for the messages of the callers).
         """
         try:
-            problem = self.check_file(state or {}, name)
+            problem = self.check_file(state or {}, name, sha256)
         except OSError as error:
             problem = f"it cannot be read ({error.strerror or error})"
         if problem is not None:
