@@ -389,3 +389,56 @@ def test_command_line_takes_an_infinite_memory_limit_as_none(tmp_path, capsys):
     assert main(["--order", "3", "--train", str(f), "--eval", str(f),
                  "--max-memory-gb", "inf"]) == 0
     assert "bits per character" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------
+# token_probs: every token's probability, for per-token losses and mixtures
+@settings(max_examples=30, deadline=None)
+@given(
+    train=st.text(alphabet="abcd", min_size=1, max_size=50),
+    held=st.text(alphabet="abcdx", min_size=1, max_size=30),
+    before=st.text(alphabet="abcd", max_size=8),
+    order=st.integers(1, 5),
+    smoothing=st.sampled_from(SMOOTHINGS),
+)
+def test_token_probs_are_prob_one_token_at_a_time(train, held, before, order, smoothing):
+    """Token t is scored with the n - 1 tokens before it, read from ``context`` then ``held``."""
+    assume(order <= len(train))
+    lm = NGramLM(order, smoothing=smoothing).fit(train)
+    full = before + held
+    expected = [lm.prob(full[t], full[max(0, t - order + 1):t])
+                for t in range(len(before), len(full))]
+    got = lm.token_probs(held, context=before)
+    assert got.shape == (len(held),)
+    assert np.allclose(got, expected, rtol=1e-12, atol=0)
+    assert np.array_equal(lm.token_probs(list(held), context=list(before)), got)
+
+
+def test_token_probs_use_the_context_and_average_to_the_cross_entropy():
+    lm = NGramLM(4, smoothing="kneser-ney").fit(TEXT)
+    held = "the cat sat on the log."
+    alone, after = lm.token_probs(held), lm.token_probs(held, context="met on a mat. ")
+    assert float(-np.mean(np.log2(alone))) == pytest.approx(lm.cross_entropy(held), rel=1e-12)
+    assert not np.allclose(alone[:3], after[:3])      # the first n - 1 tokens see the context
+    assert np.array_equal(alone[3:], after[3:])       # later ones see only the held-out text
+    long_context = "x" * 50 + "met on a mat. "        # only its last n - 1 tokens count
+    assert np.array_equal(lm.token_probs(held, context=long_context), after)
+    words = TEXT.split()
+    wlm = NGramLM(3).fit(words)
+    got = wlm.token_probs(["the", "cat", "sat"], context=["on", "a"])
+    assert got[0] == pytest.approx(wlm.prob("the", ["on", "a"]), rel=1e-12)
+
+
+@pytest.mark.parametrize("tokens, context, error, match", [
+    ("", (), ValueError, "tokens is empty"),
+    (b"abc", (), TypeError, "decode bytes"),
+    ("abc", b"ab", TypeError, "decode bytes"),
+    (42, (), TypeError, "must be a str or a sequence"),
+    ("abc", 7, TypeError, "must be a str or a sequence"),
+])
+def test_token_probs_refuse_bad_input(tokens, context, error, match):
+    lm = NGramLM(3).fit(TEXT)
+    with pytest.raises(error, match=match):
+        lm.token_probs(tokens, context=context)
+    with pytest.raises(RuntimeError, match="call .fit"):
+        NGramLM(3).token_probs("abc")
