@@ -51,6 +51,7 @@ from utils.exercises.ch10_bidirectional import check_bidirectional_concat
 from utils.exercises.ch11_encoder_decoder import check_beam_search, check_greedy_decode
 from utils.exercises.ch12_crnn import check_ctc_collapse
 from utils.exercises.ch13_char_rnn import check_sample_with_temperature
+from utils.exercises.ch14_counting_and_learning import check_mixture_weight
 from utils.exercises.ch15_recurrence_without_the_loop import check_log_space_recurrence
 from utils.exercises.harness import Verdict as Verdict  # what every check returns
 
@@ -66,6 +67,7 @@ __all__ = [
     "check_leaky_context",
     "check_log_space_recurrence",
     "check_lstm_step",
+    "check_mixture_weight",
     "check_rnn_backward",
     "check_rnn_step",
     "check_sample_with_temperature",
