@@ -187,6 +187,20 @@ def test_seeds_are_reported_as_mean_and_range():
     assert "on the mean, not in every seed" in peers.goal_lines(results, [110])[0]
 
 
+def test_the_mixture_row_is_reported_with_its_own_network_without_the_peers():
+    results = [_result("trainer-mixture", 110, [(55, 1.7), (110, v)], seed=s, per_budget=True)
+               for s, v in enumerate([1.46, 1.48])]
+    for r, net in zip(results, [1.60, 1.62], strict=True):
+        r["history"][-1]["network_val_loss"] = net
+    mix, network = peers.goal_lines(results, [110, 600])  # no trainer row, no peers, no 600 s
+    assert "mixture (mean of 2 seeds, 1.4700 (1.4600-1.4800))" in mix
+    assert "is above nanoGPT's published A100 result (1.4697), by 0.0003 nats" in mix
+    assert "network alone, in the same runs (1.6100 (1.6000-1.6200)), is above" in network
+    assert "the mixture gained 0.1400 nats on it" in network
+    results[0]["history"][-1]["val_loss"] = 1.40  # mean 1.44, one seed above
+    assert "is below on the mean" in peers.goal_lines(results, [110])[0]
+
+
 def test_a_smoke_report_is_written_where_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(peers, "mixture_field", lambda: None)
     results = [_result("trainer", 2, [(0, 4.1), (2, 3.0)], seed=s, load=[0.1, 2.0])

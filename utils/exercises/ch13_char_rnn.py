@@ -19,7 +19,7 @@ __all__ = ["check_sample_with_temperature"]
 #: The cases of check_sample_with_temperature: (temperature, logits), chosen so that the typical
 #: mistakes (temperature ignored, multiplied instead of divided, sign flipped, uniform, argmax)
 #: draw from distributions far from the right one: with SAMPLES draws, none of them passed any
-#: of 20,000 simulated checks (tests/test_exercises.py).
+#: of 20,000 simulated checks (tests/test_exercises_ch13.py).
 SAMPLER_CASES = (
     (1.0, (0.5, 2.0, -1.0, 0.0, -0.5)),
     (0.5, (-1.0, -0.5, -1.5, 0.5, -0.5)),

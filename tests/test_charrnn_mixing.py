@@ -1,6 +1,7 @@
 """Tests of the trainer's n-gram mixture (``--mix-ngram``): what a run records and reports, that
 the weight is chosen on the held-back slice of the training part, evaluate and sample with and
-without it, resuming, a damaged mix-text.txt, and bad input. Tiny models, as in test_charrnn."""
+without it, resuming, a damaged mix-text.txt, and bad input (utils.charrnn.mixing, through the
+trainer). Tiny models (tests/conftest.py's TINY, 16 units)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import TINY, interrupt_at_step, train_tiny, write_text
 from utils import charrnn
 from utils.charrnn import mixing
 from utils.data import Vocabulary
@@ -20,13 +22,13 @@ from utils.mixture import fit_weight
 from utils.ngram import NGramLM
 from utils.rundir import RunDirError
 
-TINY = dict(units=16, embedding=8, seq_len=16, batch=8, eval_seconds=1000.0, lr=1e-2, dropout=0.0)
 MIX = dict(mix_ngram=2, mix_slice=0.1)
 
 
 def _text() -> str:
     """Words of random letters: a bigram and the tiny network each get a share of the mixture
-    after six epochs (on the test's phrases of test_charrnn, one model takes all of it)."""
+    after six epochs (on the phrases of tests/conftest.py's tiny_text, one model takes all of
+    it)."""
     rng = np.random.default_rng(0)
     letters = np.array(list("abcdefghijklmnop"))
     words = ["".join(rng.choice(letters, rng.integers(3, 7))) for _ in range(40)]
@@ -45,16 +47,13 @@ def _parts():
 
 @pytest.fixture(scope="module")
 def text_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("text") / "tiny.txt"
-    path.write_text(_text(), encoding="utf-8")
-    return path
+    """This file's text, in place of tests/conftest.py's."""
+    return write_text(tmp_path_factory, _text())
 
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory, text_file) -> Path:
-    out = tmp_path_factory.mktemp("run")
-    charrnn.train(out, text_file=text_file, epochs=6, log=lambda line: None, **TINY, **MIX)
-    return out
+    return train_tiny(tmp_path_factory, text_file, epochs=6, **MIX)
 
 
 def _state(out: Path) -> dict:
@@ -150,14 +149,7 @@ def test_sampling_draws_from_the_mixture(mixed):
 
 def test_a_mixture_run_resumes_and_refuses_other_mixture_settings(tmp_path, text_file):
     out = tmp_path / "run"
-
-    def stop_at_step_5(state):
-        if state["global_step"] == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None,
-                      on_step=stop_at_step_5, **TINY, **MIX)
+    interrupt_at_step(out, text_file, step=5, epochs=1, **MIX)
     steps = []
     state = charrnn.train(out, text_file=text_file, epochs=1, log=lambda line: None,
                           on_step=lambda s: steps.append(s["global_step"]), **TINY, **MIX)
