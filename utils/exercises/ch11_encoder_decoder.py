@@ -179,10 +179,10 @@ def _planted_decoder(seed: int):
 
 
 #: The problems of check_beam_search: (seed of _planted_decoder, the expected answer). They were
-#: chosen, and tests/test_exercises_ch11.py checks it, so that the answer is well defined and differs
-#: from the typical mistakes: the usual variants of beam search and an exhaustive search agree on
-#: it with a clear margin (also when only finished hypotheses compete), and the unnormalised score
-#: and greedy decoding give two other answers.
+#: chosen, and tests/test_exercises_ch11.py checks it, so that the answer is well defined and
+#: differs from the typical mistakes: the usual variants of beam search and an exhaustive search
+#: agree on it with a clear margin (also when only finished hypotheses compete), and the
+#: unnormalised score and greedy decoding give two other answers.
 BEAM_CASES = ((3, (3, 2)), (11, (0, 0, 4)), (13, (4, 1)), (17, (0, 3, 5)), (21, (1, 3)))
 
 
