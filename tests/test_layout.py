@@ -71,3 +71,21 @@ def test_the_readme_says_where_each_kind_of_new_thing_goes():
     for thing in ("a new chapter", "a new benchmark", "a new book extension",
                   "a module's tests", "a utility"):
         assert thing in README, f"README.md's layout map does not say where {thing} goes"
+
+
+@pytest.mark.parametrize("package", ["charrnn", "exercises"])
+def test_a_package_s_test_files_are_named_after_its_modules(package):
+    """``tests/test_<package>_<name>.py`` tests the module ``utils/<package>/<name>.py``.
+
+    The exercise modules are named ``chNN_<chapter>.py`` and their tests ``test_exercises_chNN.py``;
+    the exercises' harness is ``harness.py``.
+    """
+    modules = {p.stem for p in (ROOT / "utils" / package).glob("*.py")}
+    if package == "exercises":
+        modules = {m.split("_")[0] if m.startswith("ch") else m for m in modules}
+    tests = [p.stem.removeprefix(f"test_{package}_")
+             for p in (ROOT / "tests").glob(f"test_{package}_*.py")]
+    assert tests, f"no tests/test_{package}_*.py files"
+    strays = sorted(name for name in tests if name not in modules)
+    assert not strays, (f"tests/test_{package}_<name>.py must name a module of utils/{package}/; "
+                        f"no module for: {strays}")
