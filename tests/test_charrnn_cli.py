@@ -1,6 +1,6 @@
 """Tests of utils.charrnn.cli: the command line: the evaluate line, Ctrl-C and kill while training
 (child processes started as a shell would), sampling streamed and stopped, output a terminal
-cannot encode. Tiny models (tests/conftest.py's TINY, 16 units), so that the file runs in
+cannot encode. Tiny models (tests/helpers.py's TINY, 16 units), so that the file runs in
 seconds."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import sys
 
 import pytest
 
-from conftest import tiny_cli, tiny_text
 from utils import charrnn
+
+from helpers import tiny_cli, tiny_text
 
 
 def test_evaluate_line_and_unknown_characters(trained, tmp_path, capsys):

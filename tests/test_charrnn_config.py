@@ -1,12 +1,13 @@
 """Tests of utils.charrnn.config: the settings' rules: bad input and confusing input get clear
-messages. Tiny models (tests/conftest.py's TINY, 16 units), so that the file runs in seconds."""
+messages. Tiny models (tests/helpers.py's TINY, 16 units), so that the file runs in seconds."""
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import TINY, tiny_text
 from utils import charrnn
+
+from helpers import TINY, tiny_text
 
 
 def test_bad_input(tmp_path, capsys):

@@ -1,5 +1,5 @@
 """Tests of utils.charrnn.generate: sampling: repeatable with a seed, unknown prime characters
-named, a tiny temperature greedy. Tiny models (tests/conftest.py's TINY, 16 units), so that the
+named, a tiny temperature greedy. Tiny models (tests/helpers.py's TINY, 16 units), so that the
 file runs in seconds."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import tiny_text
 from utils import charrnn
+
+from helpers import tiny_text
 
 
 def test_sample_is_deterministic_with_a_seed(trained):

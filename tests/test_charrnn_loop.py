@@ -1,6 +1,6 @@
 """Tests of utils.charrnn.loop: a tiny training run and its files, resume after interruption,
 progress on a terminal and without one, and faults while training (a text of one symbol, out of
-memory, a full disk). Tiny models (tests/conftest.py's TINY, 16 units), so that the file runs in
+memory, a full disk). Tiny models (tests/helpers.py's TINY, 16 units), so that the file runs in
 seconds."""
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY, copy_run, interrupt_at_step, run_files, tiny_argv, tiny_cli, tiny_text
 from utils import charrnn, rundir
 from utils.data import Vocabulary
+
+from helpers import TINY, copy_run, interrupt_at_step, run_files, tiny_argv, tiny_cli, tiny_text
 
 
 def test_tiny_run_learns_and_writes_its_files(trained):

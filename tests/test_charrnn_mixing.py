@@ -1,7 +1,7 @@
 """Tests of the trainer's n-gram mixture (``--mix-ngram``): what a run records and reports, that
 the weight is chosen on the held-back slice of the training part, evaluate and sample with and
 without it, resuming, a damaged mix-text.txt, and bad input (utils.charrnn.mixing, through the
-trainer). Tiny models (tests/conftest.py's TINY, 16 units)."""
+trainer). Tiny models (tests/helpers.py's TINY, 16 units)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TINY, interrupt_at_step, train_tiny, write_text
 from utils import charrnn
 from utils.charrnn import mixing
 from utils.data import Vocabulary
@@ -22,12 +21,14 @@ from utils.mixture import fit_weight
 from utils.ngram import NGramLM
 from utils.rundir import RunDirError
 
+from helpers import TINY, interrupt_at_step, train_tiny, write_text
+
 MIX = dict(mix_ngram=2, mix_slice=0.1)
 
 
 def _text() -> str:
     """Words of random letters: a bigram and the tiny network each get a share of the mixture
-    after six epochs (on the phrases of tests/conftest.py's tiny_text, one model takes all of
+    after six epochs (on the phrases of tests/helpers.py's tiny_text, one model takes all of
     it)."""
     rng = np.random.default_rng(0)
     letters = np.array(list("abcdefghijklmnop"))
@@ -47,7 +48,7 @@ def _parts():
 
 @pytest.fixture(scope="module")
 def text_file(tmp_path_factory) -> Path:
-    """This file's text, in place of tests/conftest.py's."""
+    """This file's text, in place of tests/helpers.py's."""
     return write_text(tmp_path_factory, _text())
 
 

@@ -1,5 +1,5 @@
 """Tests of utils.charrnn.model: dropout in training only, and the size limits: a huge model
-refused, from the command line or a crafted config.json. Tiny models (tests/conftest.py's TINY,
+refused, from the command line or a crafted config.json. Tiny models (tests/helpers.py's TINY,
 16 units), so that the file runs in seconds."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import re
 import numpy as np
 import pytest
 
-from conftest import TINY, copy_run, edit_json
 from utils import charrnn
 from utils.rundir import RunDirError
+
+from helpers import TINY, copy_run, edit_json
 
 
 def test_dropout_acts_in_training_only_and_resumes(tmp_path, text_file):

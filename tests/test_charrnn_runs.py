@@ -1,7 +1,7 @@
 """Tests of utils.charrnn.runs: a run directory read back and opened to train: resume only with the
 same settings, runs of older versions, a directory of its own, one trainer at a time, and
 damaged, lost, edited or read-only files (the faults of issues 15 and 22): named, with what to
-do, and nothing deleted. Tiny models (tests/conftest.py's TINY, 16 units), so that the file runs
+do, and nothing deleted. Tiny models (tests/helpers.py's TINY, 16 units), so that the file runs
 in seconds."""
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY, copy_run, edit_json, interrupt_at_step, run_files, tiny_argv, tiny_text
 from utils import charrnn
 from utils.data import Vocabulary
 from utils.rundir import RunDirError, RunDirWarning
+
+from helpers import TINY, copy_run, edit_json, interrupt_at_step, run_files, tiny_argv, tiny_text
 
 
 def test_resume_refuses_other_settings(trained, text_file, tmp_path):

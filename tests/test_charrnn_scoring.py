@@ -1,5 +1,5 @@
 """Tests of utils.charrnn.scoring: evaluate matches the validation loss, and what an unknown
-character costs. Tiny models (tests/conftest.py's TINY, 16 units), so that the file runs in
+character costs. Tiny models (tests/helpers.py's TINY, 16 units), so that the file runs in
 seconds."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import math
 
-from conftest import tiny_text
 from utils import charrnn
 from utils.data import Vocabulary
+
+from helpers import tiny_text
 
 
 def test_evaluate_matches_the_validation_loss(trained):

@@ -213,5 +213,11 @@ def test_a_checked_line_survives_an_ascii_only_output():
 
 def test_claim_close_shows_its_largest_difference_and_tolerance(capsys):
     claims.claim_close("log space equals the loop", [1.0, 2.0], [1.0, 2.0 + 2e-12], rtol=1e-9)
-    assert capsys.readouterr().out.strip() == (
-        "✓ log space equals the loop: largest difference 2e-12 <= 0 + 1e-09 |expected|")
+    assert " ".join(capsys.readouterr().out.split()) == (  # wrapped at the page's 78 characters
+        "✓ log space equals the loop: largest difference 2e-12; allowed 1e-09 × |expected value|")
+
+
+def test_claim_close_names_both_tolerances_when_both_are_set(capsys):
+    claims.claim_close("NumPy equals Keras", [1.0], [1.0 + 3e-9], atol=1e-6, rtol=1e-7)
+    assert " ".join(capsys.readouterr().out.split()) == (
+        "✓ NumPy equals Keras: largest difference 3e-09; allowed 1e-06 + 1e-07 × |expected value|")

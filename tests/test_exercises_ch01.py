@@ -1,12 +1,13 @@
 """Tests of utils.exercises.ch01_sequential_data (check_sliding_windows, the sequential-data
 chapter): the reference passes, the stub waits, typical mistakes fail with their hint (the tests
-every check gets, from tests/conftest.py's exercise_tests).
+every check gets, from tests/helpers.py's exercise_tests).
 """
 
 import numpy as np
 
-from conftest import exercise_tests
 from utils import exercises as ex
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

@@ -1,11 +1,11 @@
 """Tests of utils.exercises.ch02_sequence_probability (check_unigram_log_prob, the sequence-
 probability chapter): the reference passes, the stub waits, typical mistakes fail with their
-hint (the tests every check gets, from tests/conftest.py's exercise_tests).
+hint (the tests every check gets, from tests/helpers.py's exercise_tests).
 """
 
 import math
 
-from conftest import exercise_tests
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

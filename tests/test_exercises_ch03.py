@@ -1,14 +1,15 @@
 """Tests of utils.exercises.ch03_ngrams (check_add_k, check_kneser_ney_bigram, the n-gram chapter):
 the reference passes, the stub waits, typical mistakes fail with their hint (the tests every
-check gets, from tests/conftest.py's exercise_tests).
+check gets, from tests/helpers.py's exercise_tests).
 """
 
 from collections import Counter
 
 import pytest
 
-from conftest import exercise_tests
 from utils.exercises import ch03_ngrams
+
+from helpers import exercise_tests
 
 # --- reference solutions, as a learner would write them ------------------------------------------
 

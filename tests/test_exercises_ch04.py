@@ -1,13 +1,14 @@
 """Tests of utils.exercises.ch04_context_vectors (check_leaky_context, the context-vector chapter):
 the reference passes, the stub waits, typical mistakes fail with their hint (the tests every
-check gets, from tests/conftest.py's exercise_tests).
+check gets, from tests/helpers.py's exercise_tests).
 """
 
 import numpy as np
 import pytest
 
-from conftest import exercise_tests
 from utils import exercises as ex
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

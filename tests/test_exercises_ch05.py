@@ -1,15 +1,16 @@
 """Tests of utils.exercises.ch05_rnn (check_rnn_step, the RNN chapter): the reference passes, the
 stub waits, typical mistakes fail with their hint (the tests every check gets, from
-tests/conftest.py's exercise_tests). The messages of a check are tried here: the case, the
+tests/helpers.py's exercise_tests). The messages of a check are tried here: the case, the
 shapes, what was expected and received, an exception or NaN in an answer.
 """
 
 import numpy as np
 import pytest
 
-from conftest import exercise_tests
 from utils import exercises as ex
 from utils.numpy_rnn import sigmoid
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

@@ -1,13 +1,14 @@
 """Tests of utils.exercises.ch06_bptt (check_rnn_backward, the backpropagation-through-time
 chapter): the reference passes, the stub waits, typical mistakes fail with their hint (the tests
-every check gets, from tests/conftest.py's exercise_tests).
+every check gets, from tests/helpers.py's exercise_tests).
 """
 
 import numpy as np
 
-from conftest import exercise_tests
 from utils.exercises import ch06_bptt
 from utils.numpy_rnn import simple_rnn_backward, simple_rnn_forward
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

@@ -1,12 +1,13 @@
 """Tests of utils.exercises.ch08_lstm (check_lstm_step, the LSTM chapter): the reference passes,
 the stub waits, typical mistakes fail with their hint (the tests every check gets, from
-tests/conftest.py's exercise_tests).
+tests/helpers.py's exercise_tests).
 """
 
 import numpy as np
 
-from conftest import exercise_tests
 from utils.numpy_rnn import sigmoid
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

@@ -1,11 +1,11 @@
 """Tests of utils.exercises.ch10_bidirectional (check_bidirectional_concat, the bidirectional
 chapter): the reference passes, the stub waits, typical mistakes fail with their hint (the tests
-every check gets, from tests/conftest.py's exercise_tests).
+every check gets, from tests/helpers.py's exercise_tests).
 """
 
 import numpy as np
 
-from conftest import exercise_tests
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

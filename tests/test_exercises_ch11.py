@@ -1,15 +1,16 @@
 """Tests of utils.exercises.ch11_encoder_decoder (check_greedy_decode, check_beam_search, the
 encoder-decoder chapter): the reference passes, the stub waits, typical mistakes fail with their
-hint (the tests every check gets, from tests/conftest.py's exercise_tests). The beam-search
+hint (the tests every check gets, from tests/helpers.py's exercise_tests). The beam-search
 problems are data, with the properties they were chosen for.
 """
 
 import numpy as np
 import pytest
 
-from conftest import exercise_tests
 from utils import exercises as ex
 from utils.exercises import ch11_encoder_decoder as decoding
+
+from helpers import exercise_tests
 
 # --- reference solutions, as a learner would write them ------------------------------------------
 
@@ -24,18 +25,28 @@ def greedy_decode(step_fn, start, end, max_len):
     return prefix[1:]
 
 
-def beam_search(step_fn, start, end, max_len, beam_width):
-    beam, finished = [([start], 0.0)], []
-    for _ in range(max_len):
-        candidates = [(p + [t], s + lp) for p, s in beam for t, lp in enumerate(step_fn(p))]
-        candidates.sort(key=lambda c: c[1], reverse=True)
-        beam = []
-        for p, s in candidates[:beam_width]:
-            (finished if p[-1] == end else beam).append((p, s))
-        if not beam:
-            break
-    best = max(finished + beam, key=lambda c: c[1] / (len(c[0]) - 1))[0]
-    return [t for t in best[1:] if t != end]
+def beam_search_scored(score, name="beam_search"):
+    """Beam search that answers with the hypothesis of the highest ``score(log_prob, n_tokens,
+    ended)``: the reference scores per token; two typical mistakes differ only in the score."""
+    def search(step_fn, start, end, max_len, beam_width):
+        beam, finished = [([start], 0.0)], []
+        for _ in range(max_len):
+            candidates = [(p + [t], s + lp) for p, s in beam
+                          for t, lp in enumerate(step_fn(p))]
+            candidates.sort(key=lambda c: c[1], reverse=True)
+            beam = []
+            for p, s in candidates[:beam_width]:
+                (finished if p[-1] == end else beam).append((p, s))
+            if not beam:
+                break
+        best = max(finished + beam, key=lambda c: score(c[1], len(c[0]) - 1, c[0][-1] == end))[0]
+        return [t for t in best[1:] if t != end]
+
+    search.__name__ = name
+    return search
+
+
+beam_search = beam_search_scored(lambda log_prob, n_tokens, ended: log_prob / n_tokens)
 
 
 # --- typical wrong solutions, each with a word its hint must contain ------------------------------
@@ -65,32 +76,10 @@ def _greedy_empty_prefix(step_fn, start, end, max_len):
     return out
 
 
-def _beam_unnormalised(step_fn, start, end, max_len, beam_width):
-    beam, finished = [([start], 0.0)], []
-    for _ in range(max_len):
-        candidates = [(p + [t], s + lp) for p, s in beam for t, lp in enumerate(step_fn(p))]
-        candidates.sort(key=lambda c: c[1], reverse=True)
-        beam = []
-        for p, s in candidates[:beam_width]:
-            (finished if p[-1] == end else beam).append((p, s))
-        if not beam:
-            break
-    best = max(finished + beam, key=lambda c: c[1])[0]
-    return [t for t in best[1:] if t != end]
-
-
-def _beam_end_not_counted(step_fn, start, end, max_len, beam_width):
-    beam, finished = [([start], 0.0)], []
-    for _ in range(max_len):
-        candidates = [(p + [t], s + lp) for p, s in beam for t, lp in enumerate(step_fn(p))]
-        candidates.sort(key=lambda c: c[1], reverse=True)
-        beam = []
-        for p, s in candidates[:beam_width]:
-            (finished if p[-1] == end else beam).append((p, s))
-        if not beam:
-            break
-    best = max(finished + beam, key=lambda c: c[1] / max(1, len(c[0]) - 1 - (c[0][-1] == end)))
-    return [t for t in best[0][1:] if t != end]
+_beam_unnormalised = beam_search_scored(  # the sum of log-probabilities favours short answers
+    lambda log_prob, n_tokens, ended: log_prob, "_beam_unnormalised")
+_beam_end_not_counted = beam_search_scored(  # the end token's step is left out of the length
+    lambda log_prob, n_tokens, ended: log_prob / max(1, n_tokens - ended), "_beam_end_not_counted")
 
 
 def _beam_greedy(step_fn, start, end, max_len, beam_width):

@@ -1,9 +1,9 @@
 """Tests of utils.exercises.ch12_crnn (check_ctc_collapse, the CRNN chapter): the reference passes,
 the stub waits, typical mistakes fail with their hint (the tests every check gets, from
-tests/conftest.py's exercise_tests).
+tests/helpers.py's exercise_tests).
 """
 
-from conftest import exercise_tests
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

@@ -1,6 +1,6 @@
 """Tests of utils.exercises.ch13_char_rnn (check_sample_with_temperature, the character-RNN
 chapter): the reference passes, the stub waits, typical mistakes fail with their hint (the tests
-every check gets, from tests/conftest.py's exercise_tests). The sampler check makes few calls,
+every check gets, from tests/helpers.py's exercise_tests). The sampler check makes few calls,
 holds a bound, and says when it is slow.
 """
 
@@ -9,10 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from conftest import exercise_tests
 from utils import exercises as ex
 from utils.exercises import ch13_char_rnn as sampling
 from utils.numpy_rnn import softmax
+
+from helpers import exercise_tests
 
 # --- reference solution, as a learner would write it ---------------------------------------------
 

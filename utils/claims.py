@@ -125,9 +125,12 @@ def claim_close(statement: str, actual, expected, atol: float = 0.0, rtol: float
         diff = np.where(actual == expected, 0.0, np.abs(actual - expected))
     gap = float(np.max(diff - rtol * np.abs(expected), initial=0.0))
     largest = float(np.max(diff, initial=0.0))
-    tolerance = f"{_short(atol)} + {_short(rtol)} |expected|" if rtol else _short(atol)
-    _check(statement, gap, "<=", atol,
-           evidence=f"largest difference {largest:.2g} <= {tolerance}")
+    if rtol:  # the test is elementwise: each difference within atol + rtol times its value's size
+        allowed = (f"{_short(atol)} + " if atol else "") + f"{_short(rtol)} × |expected value|"
+        evidence = f"largest difference {largest:.2g}; allowed {allowed}"
+    else:
+        evidence = f"largest difference {largest:.2g} <= {_short(atol)}"
+    _check(statement, gap, "<=", atol, evidence=evidence)
 
 
 def claim_true(statement: str, condition) -> None:
@@ -184,7 +187,7 @@ def _print_checked(line: str) -> None:
     try:
         print(line)
     except UnicodeEncodeError:
-        print(line.replace("✓", "OK", 1))
+        print(line.replace("✓", "OK", 1).replace("×", "x"))
 
 
 def _short(x: float) -> str:
