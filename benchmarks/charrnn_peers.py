@@ -466,8 +466,10 @@ def plan(groups, models, budgets, seeds: int = 1, schedule: str = "same"):
 
     The headline rows (group ``main``) run with seeds ``0 .. seeds - 1``, each budget a run of
     its own (under ``schedule="constant"`` a peer runs once, at the largest budget, scored at
-    every budget); the 7-gram, which does not train, once; the recipe and stacking groups at the
-    smallest budget with seed 0. The mixture row is planned only when the trainer offers it.
+    every budget); the 7-gram, which does not train, once; the recipe group at the smallest
+    budget with seed 0; the stacking group (the alternative to the defaults, so it is judged as
+    surely as they are) at the smallest budget with every seed. The mixture row is planned only
+    when the trainer offers it.
     """
     budgets, runs = sorted(budgets), []
     evals = sorted({x for b in budgets for x in (b / 4, b / 2, b)})
@@ -479,8 +481,9 @@ def plan(groups, models, budgets, seeds: int = 1, schedule: str = "same"):
         if name == "7-gram":
             runs.append((name, budgets[-1], [], 0))
         elif group != "main":  # the recipe's parts and stacking: at the smallest budget
-            b = budgets[0]
-            runs.append((name, b, [b / 4, b / 2, b], 0))
+            b = budgets[0]  # stacking, the alternative to the defaults, with every seed
+            runs += [(name, b, [b / 4, b / 2, b], seed)
+                     for seed in range(seeds if group == "stacking" else 1)]
         elif name.startswith("trainer") or schedule == "same":  # one run per budget
             runs += [(name, b, [b / 4, b / 2, b], seed) for seed in range(seeds)
                      for b in budgets]
@@ -672,23 +675,54 @@ NANOGPT_A100 = 1.4697  # nanoGPT's README, train_shakespeare_char (not measured 
 
 
 def part_table(results: list[dict], group: str, base: str) -> list[str]:
-    """The recipe or stacking group against its base row, at the smallest budget, seed 0."""
-    rows = [r for r in results if (r["group"] == group or r["name"] == base)
-            and r.get("seed", 0) == 0]
-    b = next((r["budget"] for r in rows if r["group"] == group), None)
-    ref = next((v for r in rows if r["name"] == base and (v := loss_at(r, b)) is not None),
-               None) if b is not None else None
-    if ref is None:
+    """The recipe or stacking group against its base row at the group's budget.
+
+    Each row gives its loss over the seeds it ran (``mean (min-max)`` for several) and its change
+    against the base row in the same seeds, seed by seed: a change below zero is a gain.
+    """
+    b = min((r["budget"] for r in results if r["group"] == group), default=None)
+    if b is None:
         return []
-    lines = [f"| model | parameters | val nats at {b:g} s | change | chars/s |",
-             "| --- | --- | --- | --- | --- |"]
-    for r in rows:
-        if (v := loss_at(r, b)) is None:  # another budget's run
+
+    def by_seed(name: str) -> dict:
+        return {r.get("seed", 0): v for r in results
+                if r["name"] == name and (v := loss_at(r, b)) is not None}
+
+    ref = by_seed(base)
+    if not ref:
+        return []
+    names = list(dict.fromkeys(r["name"] for r in results
+                               if r["group"] == group or r["name"] == base))
+    lines = [f"| model | seeds | parameters | val nats at {b:g} s | change | chars/s |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name in names:
+        losses = by_seed(name)
+        if not losses:
             continue
-        change = "-" if r["name"] == base else f"{v - ref:+.4f}"
-        lines.append(f"| {r['label']} | {r['parameters']:,} | {fmt(v)} | {change} | "
-                     f"{fmt(r.get('chars_per_s'), ',.0f')} |")
+        paired = [losses[s] - ref[s] for s in sorted(losses) if s in ref]
+        change = "-" if name == base else fmt_change(spread(paired))
+        run = next(r for r in results if r["name"] == name)
+        speeds = spread(r.get("chars_per_s") for r in results
+                        if r["name"] == name and loss_at(r, b) is not None)
+        lines.append(f"| {run['label']} | {len(losses)} | {run['parameters']:,} | "
+                     f"{fmt_spread(spread(losses.values()))} | {change} | "
+                     f"{fmt(speeds and speeds['mean'], ',.0f')} |")
     return lines
+
+
+def fmt_change(s: dict | None) -> str:
+    """A signed change, ``+mean (min to max)`` over several seeds."""
+    if s is None:
+        return "-"
+    if s["n"] == 1:
+        return f"{s['mean']:+.4f}"
+    return f"{s['mean']:+.4f} ({s['min']:+.4f} to {s['max']:+.4f})"
+
+
+def part_seeds(results: list[dict], group: str) -> str:
+    """``seed 0`` or ``seeds 0-2``: the seeds a group's rows ran with."""
+    seeds = sorted({r.get("seed", 0) for r in results if r["group"] == group})
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
 
 
 def method_lines(seeds: int, schedule: str) -> list[str]:
@@ -742,7 +776,8 @@ def write_report(results: list[dict], budgets, load_before: float, report: str =
                                ("stacking", "trainer", "One layer or two, same parameters")):
         table = part_table(results, group, base)
         if table:
-            lines += ["", f"**{title}** ({group} group, seed 0):", "", *table]
+            lines += ["", f"**{title}** ({group} group, {part_seeds(results, group)}):", "",
+                      *table]
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{report}.md"

@@ -59,8 +59,8 @@ def test_the_plan_runs_every_headline_model_per_budget_and_seed(monkeypatch):
         assert sorted((b, s) for n, b, _, s in runs if n == name) == [
             (b, s) for b in (110, 600) for s in range(3)]
     assert [(b, s) for n, b, _, s in runs if n == "7-gram"] == [(600, 0)]
-    assert all(b == 110 and s == 0 for n, b, _, s in runs
-               if n.startswith("recipe") or n.endswith("layers"))
+    assert all(b == 110 and s == 0 for n, b, _, s in runs if n.startswith("recipe"))
+    assert sorted(s for n, b, _, s in runs if n.endswith("layers") and b == 110) == [0, 1, 2]
     constant = peers.plan(["main"], ["char-rnn"], [600, 110], seeds=2, schedule="constant")
     assert [(b, s) for _, b, _, s in constant] == [(600, 0), (600, 1)]
     assert {110, 600} <= set(constant[0][2])
@@ -199,6 +199,23 @@ def test_the_mixture_row_is_reported_with_its_own_network_without_the_peers():
     assert "the mixture gained 0.1400 nats on it" in network
     results[0]["history"][-1]["val_loss"] = 1.40  # mean 1.44, one seed above
     assert "is below on the mean" in peers.goal_lines(results, [110])[0]
+
+
+def test_a_group_is_compared_with_its_base_seed_by_seed():
+    results = [_result("trainer", 110, [(110, v)], seed=s) for s, v in enumerate([1.70, 1.72])]
+    results += [_result("trainer-2-layers", 110, [(110, v)], seed=s)
+                for s, v in enumerate([1.65, 1.69])]
+    for r in results[2:]:
+        r["group"], r["label"] = "stacking", "the trainer, 2 GRU layers"
+    table = "\n".join(peers.part_table(results, "stacking", "trainer"))
+    assert "| the trainer, 2 GRU layers | 2 | 10 | 1.6700 (1.6500-1.6900) | " in table
+    assert "| -0.0400 (-0.0500 to -0.0300) | 1,000 |" in table
+    assert "| 2 | 10 | 1.7100 (1.7000-1.7200) | - |" in table
+    assert peers.part_seeds(results, "stacking") == "seeds 0-1"
+    one = [r for r in results if r["seed"] == 0]
+    assert "| -0.0500 | " in "\n".join(peers.part_table(one, "stacking", "trainer"))
+    assert peers.part_seeds(one, "stacking") == "seed 0"
+    assert peers.part_table(results, "recipe", "recipe") == []  # no such rows: no table
 
 
 def test_a_smoke_report_is_written_where_asked(tmp_path, monkeypatch):

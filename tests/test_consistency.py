@@ -96,15 +96,37 @@ FORBIDDEN_IN_CODE = {
     r"\b(urlopen|urlretrieve|requests\.get|wget|curl)\b": "downloads only through utils.data",
     r"https?://": "no URLs in code: corpora come from utils.data",
     r"pip install": "no installs in notebooks",
-    r"input_shape\s*=\s*\(": "use keras.Input instead of input_shape= (deprecated in Keras 3)",
     r"verbose\s*=\s*1\b": "Keras progress bars render as boxes on a page: use verbose=0 or 2",
 }
+# Deprecated calls, allowed only in a cell that records the warning on purpose to show it.
+DEPRECATED_IN_CODE = {
+    r"input_shape\s*=\s*\(": "use keras.Input instead of input_shape= (deprecated in Keras 3)",
+}
+
+
+def without_comments(text: str) -> str:
+    return re.sub(r"(?m)#.*$", "", text)  # comments may quote the old ways
+
+
+def code_outside_warning_demos(cell_sources: list[str]) -> str:
+    """The code of every cell but those that record warnings (``catch_warnings(record=True)``)."""
+    return "\n".join(s for s in cell_sources if "catch_warnings(record=True)" not in s)
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
 def test_notebook_code_follows_the_offline_rules(nb):
-    without_comments = re.sub(r"(?m)#.*$", "", code(nb))  # comments may quote the old ways
-    assert_no_match(without_comments, FORBIDDEN_IN_CODE)
+    assert_no_match(without_comments(code(nb)), FORBIDDEN_IN_CODE)
+    sources = [source(c) for c in cells(nb) if c["cell_type"] == "code"]
+    assert_no_match(without_comments(code_outside_warning_demos(sources)), DEPRECATED_IN_CODE)
+
+
+def test_a_deprecated_call_is_allowed_only_where_its_warning_is_recorded():
+    demo = ("with warnings.catch_warnings(record=True) as caught:\n"
+            "    keras.layers.SimpleRNN(4, input_shape=(10, 3))")
+    plain = "layer = keras.layers.SimpleRNN(4, input_shape=(10, 3))"
+    assert_no_match(code_outside_warning_demos([demo]), DEPRECATED_IN_CODE)
+    with pytest.raises(AssertionError, match="keras.Input"):
+        assert_no_match(code_outside_warning_demos([demo, plain]), DEPRECATED_IN_CODE)
 
 
 def assert_no_match(text: str, rules: dict[str, str]) -> None:
@@ -152,6 +174,20 @@ def test_notebook_sets_seed_and_style(nb):
 def test_notebook_metadata_is_plain(nb):
     meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
     assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("nb", [*CHAPTERS, ROOT / "appendices" / "results.ipynb"],
+                         ids=lambda p: p.name)
+def test_notebook_format_is_one_for_all(nb):
+    """nbformat 4.5, every cell with its own id: what Jupyter writes, so an edit adds no noise."""
+    notebook = json.loads(nb.read_text(encoding="utf-8"))
+    version = (notebook["nbformat"], notebook["nbformat_minor"])
+    assert version == (4, 5), (f"{nb.name} is nbformat {version[0]}.{version[1]}: open and save "
+                               "it in Jupyter, or run nbformat.validator.normalize on it")
+    ids = [cell.get("id") for cell in notebook["cells"]]
+    missing = [i for i, cell_id in enumerate(ids) if not cell_id]
+    assert not missing, f"{nb.name}: cells {missing} have no id (a cell added by a script?)"
+    assert len(set(ids)) == len(ids), f"{nb.name}: two cells share an id"
 
 
 def test_citations_exist_in_the_bibliography():

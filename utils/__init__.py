@@ -8,6 +8,7 @@ The course library (NumPy and matplotlib):
 - :mod:`utils.ngram` -- n-gram language models and their command line;
 - :mod:`utils.numpy_rnn` -- NumPy SimpleRNN / LSTM / GRU in Keras's weight layout, with BPTT;
 - :mod:`utils.gradcheck` -- finite-difference gradient checks;
+- :mod:`utils.curves` -- numbers read off a curve (factor per step, first time at a level);
 - :mod:`utils.tasks` -- generated tasks (long-range memory, masked fill-in, dates, DTMF audio);
 - :mod:`utils.optim` -- Adam and Keras's initial weights, in NumPy;
 - :mod:`utils.plot` -- the book's figure style, ``plot`` and ``show``, and the drawn diagrams.

@@ -314,7 +314,7 @@ def gru_forward(x, kernel, recurrent_kernel, bias, h0=None, reset_after=True):
             u_z, u_r, u_h = split(h_prev @ recurrent_kernel + bias[1])
             z, r    = sigmoid(x_z + u_z), sigmoid(x_r + u_r)
             h_tilde = tanh(x_h + r * u_h)                       # reset applied after the matmul
-        reset_after=False (the original GRU of Cho et al.; bias has shape (3H,))
+        reset_after=False (the published form, Cho et al. 2014; bias shape (3H,))
             x_z, x_r, x_h = split(x_t @ kernel + bias)
             z, r    = sigmoid(x_z + h_prev @ U_z), sigmoid(x_r + h_prev @ U_r)
             h_tilde = tanh(x_h + (r * h_prev) @ U_h)            # reset applied before the matmul
