@@ -94,6 +94,7 @@ import numpy as np  # noqa: E402
 
 import utils  # noqa: E402
 from utils import charrnn  # noqa: E402
+from utils.charrnn.scoring import held_out_rows, row_losses  # noqa: E402
 from utils.data import load_text  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -290,47 +291,37 @@ def one_hot_if(x: np.ndarray, spec: dict, V: int) -> np.ndarray:
     return np.eye(V, dtype=np.float32)[x] if spec["one_hot"] else x
 
 
-def _nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """-log softmax(logits)[target], per position (any leading shape)."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    return -np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
-
-
-def scoring_windows(n_ids: int, spec: dict):
-    """``(starts, length, first_scored)``: windows that score each validation target once.
+def scoring_rows(n_ids: int, spec: dict):
+    """``(pos, scored)`` of :func:`~utils.charrnn.scoring.held_out_rows`: rows that score each
+    validation target once, in the peer's own window length.
 
     A peer with one prediction per window slides one character at a time (every target sees
-    ``seq_len`` characters: ``first_scored`` is None); the Transformer's fixed context slides by
-    half a context and scores the second half (the first window all of it), so every target but
+    ``seq_len`` characters); the Transformer's fixed context slides by half a context and scores
+    the second half (the first window all of it: nothing comes before it), so every target but
     the first few sees at least half a context; a recurrent peer reads consecutive windows of
-    ``EVAL_WINDOW`` characters. Only full windows are read: the last few targets of the text
-    (fewer than one window) are not scored.
+    ``EVAL_WINDOW`` characters from a zero state. Only full windows are read: the last few
+    targets of the text (fewer than one window) are not scored.
     """
     T = spec["seq_len"]
     if spec.get("last_only"):
-        return np.arange(n_ids - T), T, None
+        return held_out_rows(n_ids, first=T, row=1, warm=T - 1)
     if spec.get("fixed_context"):
-        return np.arange(0, n_ids - T, T // 2), T, T // 2
-    return np.arange(0, n_ids - EVAL_WINDOW, EVAL_WINDOW), EVAL_WINDOW, 0
+        half = T // 2
+        n_rows = len(range(0, n_ids - T, half))
+        pos, scored = held_out_rows(half + 1 + n_rows * half, first=half + 1, row=half,
+                                    warm=half)
+        scored[0] = True
+        return pos, scored
+    n_rows = len(range(0, n_ids - EVAL_WINDOW, EVAL_WINDOW))
+    return held_out_rows(1 + n_rows * EVAL_WINDOW, first=1, row=EVAL_WINDOW)
 
 
 def validation_loss(model, ids: np.ndarray, spec: dict, V: int, max_chars: int | None) -> float:
-    """Mean nats per character over the validation ids (see :func:`scoring_windows`)."""
+    """Mean nats per character over the validation ids (see :func:`scoring_rows`)."""
     ids = ids[: max_chars + 1] if max_chars else ids
-    starts, T, first = scoring_windows(len(ids), spec)
-    total, count = 0.0, 0
-    for chunk in np.array_split(starts, max(1, len(starts) * T // 32_768)):  # ~32k chars each
-        x = np.stack([ids[s:s + T] for s in chunk])
-        logits = np.asarray(model(one_hot_if(x, spec, V), training=False))
-        if first is None:  # one prediction per window: the target after it
-            nll = _nll(logits, ids[chunk + T])
-        else:
-            nll = _nll(logits, np.stack([ids[s + 1:s + T + 1] for s in chunk]))
-            scored = (np.arange(T) >= first) | (chunk[:, None] == 0)  # (rows, T)
-            nll = nll[scored]
-        total, count = total + nll.sum(), count + nll.size
-    return total / count
+    pos, scored = scoring_rows(len(ids), spec)
+    return float(row_losses(lambda x: model(one_hot_if(x, spec, V), training=False),
+                            ids, pos, scored).mean())
 
 
 # --- Training one model (in its own process) ----------------------------------------------------
@@ -596,13 +587,17 @@ def fmt(value, spec: str = ".4f", missing: str = "-") -> str:
     return missing if value is None else format(value, spec)
 
 
-def fmt_spread(s: dict | None, spec: str = ".4f") -> str:
-    """``mean (min-max)`` of several seeds, the value alone for one, ``-`` for none."""
+def fmt_spread(s: dict | None, spec: str = ".4f", to: str = "-") -> str:
+    """``mean (min-max)`` of several seeds, the value alone for one, ``-`` for none.
+
+    A signed ``spec`` (``"+.4f"``) wants ``to=" to "``: "(-0.05 to -0.03)" reads well where
+    "(-0.05--0.03)" does not.
+    """
     if s is None:
         return "-"
     if s["n"] == 1:
         return format(s["mean"], spec)
-    return f"{s['mean']:{spec}} ({s['min']:{spec}}-{s['max']:{spec}})"
+    return f"{s['mean']:{spec}} ({s['min']:{spec}}{to}{s['max']:{spec}})"
 
 
 def main_table(summary: list[dict], budgets) -> list[str]:
@@ -700,7 +695,7 @@ def part_table(results: list[dict], group: str, base: str) -> list[str]:
         if not losses:
             continue
         paired = [losses[s] - ref[s] for s in sorted(losses) if s in ref]
-        change = "-" if name == base else fmt_change(spread(paired))
+        change = "-" if name == base else fmt_spread(spread(paired), "+.4f", " to ")
         run = next(r for r in results if r["name"] == name)
         speeds = spread(r.get("chars_per_s") for r in results
                         if r["name"] == name and loss_at(r, b) is not None)
@@ -708,15 +703,6 @@ def part_table(results: list[dict], group: str, base: str) -> list[str]:
                      f"{fmt_spread(spread(losses.values()))} | {change} | "
                      f"{fmt(speeds and speeds['mean'], ',.0f')} |")
     return lines
-
-
-def fmt_change(s: dict | None) -> str:
-    """A signed change, ``+mean (min to max)`` over several seeds."""
-    if s is None:
-        return "-"
-    if s["n"] == 1:
-        return f"{s['mean']:+.4f}"
-    return f"{s['mean']:+.4f} ({s['min']:+.4f} to {s['max']:+.4f})"
 
 
 def part_seeds(results: list[dict], group: str) -> str:

@@ -27,18 +27,13 @@ peers = load("charrnn_peers")
 ])
 def test_every_scored_target_is_scored_once(spec):
     n = 5_321
-    starts, T, first = peers.scoring_windows(n, spec)
-    counts = np.zeros(n, dtype=int)
-    for s in starts:
-        if first is None:  # the target after the window
-            counts[s + T] += 1
-        else:
-            lo = s + 1 + (0 if s == 0 else first)
-            counts[lo:s + T + 1] += 1
+    pos, scored = peers.scoring_rows(n, spec)
+    counts = np.bincount((pos + 1)[scored], minlength=n)
     assert counts.max() == 1, "a target is scored twice"
-    scored = np.flatnonzero(counts)
-    assert scored[-1] - scored[0] + 1 == len(scored), "a gap between scored targets"
-    assert scored[0] <= T and n - 1 - scored[-1] < max(T, peers.EVAL_WINDOW)
+    hit = np.flatnonzero(counts)
+    assert hit[-1] - hit[0] + 1 == len(hit), "a gap between scored targets"
+    assert hit[0] <= spec["seq_len"] and n - 1 - hit[-1] < max(spec["seq_len"], peers.EVAL_WINDOW)
+    assert pos.shape[1] == (peers.EVAL_WINDOW if len(spec) == 1 else spec["seq_len"])
 
 
 def test_parameter_count_matches_keras_and_stacking_keeps_it():
@@ -178,6 +173,8 @@ def test_seeds_are_reported_as_mean_and_range():
     assert peers.fmt_spread(ours) == "1.6500 (1.6000-1.7000)"
     assert peers.fmt_spread(rows["7-gram"]["losses"][110]) == "1.5165"
     assert peers.fmt_spread(None) == "-"
+    change = {"n": 3, "mean": -0.04, "min": -0.05, "max": -0.03}
+    assert peers.fmt_spread(change, "+.4f", " to ") == "-0.0400 (-0.0500 to -0.0300)"
     table = "\n".join(peers.main_table(list(rows.values()), [110]))
     assert ("| the trainer's defaults | 3 | 10 | 1.6500 (1.6000-1.7000) | 1,001 (1,000-1,002) "
             "| 100 |") in table

@@ -32,8 +32,10 @@ Read it in this order, one concept per module:
   :func:`train_step_fn`.
 - :mod:`~utils.charrnn.loop`: :func:`train`: open or resume a run, the budget, validation,
   checkpoints, progress.
-- :mod:`~utils.charrnn.scoring`: :func:`char_losses_ids` (the one held-out scorer),
-  :func:`evaluate`.
+- :mod:`~utils.charrnn.scoring`: :func:`char_losses_ids` (the held-out scorer of the trainer's
+  models, in streams), :func:`evaluate`; :func:`~utils.charrnn.scoring.held_out_rows` and
+  :func:`~utils.charrnn.scoring.row_losses` (the scorer of models without states: chapter 13,
+  the peers benchmark).
 - :mod:`~utils.charrnn.generate`: :func:`sample`.
 - :mod:`~utils.charrnn.mixing`: the n-gram beside the network (``--mix-ngram``): fitted on the
   training part less a slice, its weight chosen on that slice.

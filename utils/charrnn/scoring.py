@@ -1,4 +1,4 @@
-"""Scoring: the loss of every character of a held-out text, the one scorer of the course.
+"""Scoring: the loss of every character of a held-out text, by streams or by rows.
 
 Every character of the text is scored once. The text is read as if it followed blank space (the
 model first reads a short run of newlines, or spaces when the vocabulary has no newline), so the
@@ -6,8 +6,14 @@ first character is scored too. A character outside the vocabulary costs ``ln(V +
 uniform guess over the ``V`` known characters plus one "other" symbol), is counted as unknown, and
 is fed to the model as that blank character. Long texts are scored as parallel streams, each of
 which first reads ``warmup`` characters of the text before it (not scored), so that every
-character has context. The validation during training, ``evaluate``, the benchmarks and the
-mixture all use :func:`char_losses_ids`.
+character has context. The validation during training, ``evaluate``, the benchmarks' trainer rows
+and the mixture all use :func:`char_losses_ids`.
+
+A model without states to carry (a Keras ``Sequential`` that starts each call from zero, a
+Transformer with a fixed context, a model that predicts one character per window) is scored in
+rows instead: :func:`held_out_rows` cuts the text into rows that each read ``warm`` characters of
+context before the ``row`` characters they score, and :func:`row_losses` scores them. Chapter 13
+and the peers benchmark use these two.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from utils.charrnn.tf_import import import_tf
 from utils.data import Vocabulary
 from utils.rundir import RunDir
 
-__all__ = ["char_losses", "char_losses_ids", "evaluate", "evaluate_ids"]
+__all__ = ["char_losses", "char_losses_ids", "evaluate", "evaluate_ids", "held_out_rows",
+           "row_losses"]
 
 WARMUP_CHARS = 64  # blank characters read before a text, and per stream before its share
 
@@ -99,6 +106,63 @@ def char_losses_ids(model, inputs: np.ndarray, targets: np.ndarray, streams: int
         picked = np.take_along_axis(logp.numpy(), np.maximum(tg, 0)[..., None], axis=-1)[..., 0]
         losses[:, t0:t0 + chunk] = np.where(tg >= 0, -picked.astype(np.float64), 0.0)
     return losses[:, warmup:].reshape(-1)[:n]
+
+
+def held_out_rows(n_ids: int, first: int, row: int, warm: int = 0):
+    """Rows of input positions that score every target ``ids[first:]`` exactly once.
+
+    Row ``r`` scores the ``row`` targets after the inputs ``a = first - 1 + r * row, ...``; it
+    first reads the ``warm`` inputs before ``a`` as context (read, not scored). The last row may
+    run past the text: its positions are clipped and those targets are not scored.
+
+    Args:
+        n_ids: the length of the id sequence the rows index.
+        first: the first target to score (``warm < first < n_ids``: its context must exist).
+        row: scored targets per row; warm: context characters per row.
+
+    Returns:
+        ``(pos, scored)``, both ``(n_rows, warm + row)``: the input positions (the targets are at
+        ``pos + 1``) and which of their targets are scored.
+    """
+    if row < 1 or warm < 0:
+        raise ValueError(f"row must be at least 1 and warm at least 0, got row={row}, "
+                         f"warm={warm}.")
+    if not warm < first < n_ids:
+        raise ValueError(f"first must lie after the {warm} context characters and inside the "
+                         f"text of {n_ids} ids, got first={first}.")
+    n_rows = math.ceil((n_ids - first) / row)
+    pos = first - 1 - warm + row * np.arange(n_rows)[:, None] + np.arange(warm + row)
+    scored = (np.arange(warm + row) >= warm) & (pos + 1 < n_ids)
+    return np.clip(pos, 0, n_ids - 2), scored
+
+
+def nll_of_logits(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``-ln softmax(logits)[target]`` in nats, for any leading shape (log-probs work too)."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
+
+
+def row_losses(logits_of, ids: np.ndarray, pos: np.ndarray, scored: np.ndarray,
+               chars_per_call: int = 32_768) -> np.ndarray:
+    """The loss in nats of every scored target of the rows, in row order, shape ``(n_scored,)``.
+
+    Args:
+        logits_of: a function from inputs ``(rows, L)`` (ids) to logits or log-probabilities
+            ``(rows, S, V)`` of the last ``S <= L`` positions of each row (``(rows, V)`` when
+            it predicts the last position only). It starts every row afresh: no state is kept.
+        ids: int array ``(N,)``; pos, scored: from :func:`held_out_rows`, ``(n_rows, L)``.
+        chars_per_call: about how many inputs one call reads.
+    """
+    losses = []
+    for part in np.array_split(np.arange(len(pos)), max(1, pos.size // chars_per_call)):
+        logits = np.asarray(logits_of(ids[pos[part]]), dtype=np.float64)
+        if logits.ndim == 2:  # one prediction per row: its last position
+            logits = logits[:, None]
+        last = logits.shape[1]
+        nll = nll_of_logits(logits, ids[pos[part, -last:] + 1])
+        losses.append(nll[scored[part, -last:]])
+    return np.concatenate(losses)
 
 
 def evaluate_ids(model, inputs: np.ndarray, targets: np.ndarray, streams: int = 64,
