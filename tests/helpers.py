@@ -5,6 +5,7 @@ are in conftest.py).
   text :func:`tiny_text`, and helpers to train, interrupt, copy, read, edit and resume a tiny run.
 - ``utils.exercises`` (``tests/test_exercises_chNN.py``): :func:`exercise_tests`, the tests that
   every check gets from its file's ``CHECKS``.
+- the scripts of ``tools/``, ``benchmarks/`` and ``_ext/`` (not a package): :func:`load_script`.
 
 A test file imports them by name (``from helpers import TINY, tiny_text``); pytest puts this folder
 on the import path. Nothing here imports ``utils`` until a test needs it.
@@ -12,6 +13,7 @@ on the import path. Nothing here imports ``utils`` until a test needs it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import sys
@@ -19,6 +21,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(path: str):
+    """Import a script of the tree (``"tools/sweep.py"``) as a module (scripts are no package)."""
+    file = ROOT / path
+    spec = importlib.util.spec_from_file_location(file.stem, file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # --- utils.charrnn: a tiny run -------------------------------------------------------------------
 

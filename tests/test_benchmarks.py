@@ -1,23 +1,11 @@
 """The benchmarks' own arithmetic: what they score, count and conclude (no long training)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import load_script
 
-
-def load(name: str):
-    """Import benchmarks/<name>.py as a module (the scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-peers = load("charrnn_peers")
+peers = load_script("benchmarks/charrnn_peers.py")
 
 
 @pytest.mark.parametrize("spec", [
@@ -238,7 +226,7 @@ def test_a_smoke_report_is_written_where_asked(tmp_path, monkeypatch):
 
 
 def test_tuning_never_reads_the_benchmarks_validation_split():
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     from utils import charrnn
     from utils.data import load_text
 
@@ -250,7 +238,7 @@ def test_tuning_never_reads_the_benchmarks_validation_split():
 
 
 def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     monkeypatch.setattr(tune, "RUNS", tmp_path)
     paths = {tune.row_path(c, s, 0) for c in ({}, {"units": 256}, {"layers": 2, "units": 256})
              for s in (110, 600)}
@@ -274,7 +262,7 @@ def test_tuning_keeps_each_result_and_resumes(tmp_path, monkeypatch):
 
 
 def test_tuning_trains_again_a_result_from_another_machine(tmp_path, monkeypatch, capsys):
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     monkeypatch.setattr(tune, "RUNS", tmp_path)
     monkeypatch.setattr(tune, "best_tuning_loss", lambda *a: {"best": 1.5, "chars_per_s": 1e3})
     args = tune.argparse.Namespace(seconds=600.0, seed=0, fresh=False)
@@ -290,7 +278,7 @@ def test_tuning_trains_again_a_result_from_another_machine(tmp_path, monkeypatch
 
 
 def test_tuning_verdict_names_the_changes_that_beat_the_defaults():
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     rows = [{"change": {}, "best": 1.60}, {"change": {"dropout": 0.0}, "best": 1.53},
             {"change": {"units": 512}, "best": 1.70}, {"change": {"units": 256}, "best": 1.56},
             {"change": {"dropout": 0.1}, "best": 1.5999}]
@@ -303,7 +291,7 @@ def test_tuning_verdict_names_the_changes_that_beat_the_defaults():
 
 
 def test_tuning_report_says_when_its_rows_were_trained():
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     assert tune.when_trained([{"change": {}, "best": 1.6}]) == []
     rows = [{"change": {}, "best": 1.6, "finished": "2026-12-02 08:00 UTC", "load_before": 0.2},
             {"change": {"units": 256}, "best": 1.5, "finished": "2026-12-02 08:10 UTC",
@@ -314,7 +302,7 @@ def test_tuning_report_says_when_its_rows_were_trained():
 
 
 def test_tuning_report_names_the_variants_it_left_out():
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     every = [{"change": c, "best": 1.6} for _, c in tune.VARIANTS]
     assert tune.left_out_line(every) == []
     (blank, line) = tune.left_out_line([r for r in every if "lr" not in r["change"]])
@@ -335,13 +323,13 @@ def _fake_train(steps):
 
 def test_every_benchmark_leaves_the_compiling_step_out_of_its_speed(monkeypatch):
     steps = [(5.0, 100), (5.5, 200), (6.0, 300)]  # the first step took 5 s to compile
-    shakespeare = load("charrnn_shakespeare")
+    shakespeare = load_script("benchmarks/charrnn_shakespeare.py")
     speed = shakespeare.AfterFirstStep()
     assert speed.chars_per_s() is None
     for seconds, chars in steps:
         speed({"train_seconds": seconds, "chars_seen": chars})
     assert speed.chars_per_s() == pytest.approx(200 / 1.0)
-    tune = load("tune_defaults")
+    tune = load_script("benchmarks/tune_defaults.py")
     monkeypatch.setattr(tune.charrnn, "train", _fake_train(steps))
     assert tune.best_tuning_loss("text", 6.0, {}, 0) == {"best": 2.0, "chars_per_s": 200.0}
     monkeypatch.setattr(tune.charrnn, "train", _fake_train(steps[:1]))

@@ -1,18 +1,8 @@
 """Tests of the book's Sphinx extensions in ``_ext/`` that can be checked without a build."""
 
-import importlib.util
-from pathlib import Path
-
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _extension(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "_ext" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import ROOT, load_script
 
 
 def _stream(text: str, name: str = "stdout"):
@@ -20,7 +10,7 @@ def _stream(text: str, name: str = "stdout"):
 
 
 def test_a_print_split_before_its_newline_reaches_the_page_whole():
-    streams = _extension("exact_streams")
+    streams = load_script("_ext/exact_streams.py")
     # the kernel flushed between the text of one print and its newline
     pieces = [_stream("without </s>: 8.0000"), _stream("\nwith </s>: 0.8999\n"),
               _stream("warning\n", "stderr"), _stream("the rest\n")]

@@ -1,16 +1,14 @@
 """Tests of tools/machinery_lines.py on a tiny notebook made here."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("machinery_lines",
-                                               ROOT / "tools" / "machinery_lines.py")
-ml = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ml)
+ml = load_script("tools/machinery_lines.py")
 
 CELLS = [
     # (source, tags): the expected count is in the comment of each cell

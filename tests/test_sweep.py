@@ -1,7 +1,6 @@
 """Tests of the robustness sweep (tools/sweep.py): settings, report, stale marks, bad input, and
 stopping, on tiny notebooks made here (the chapters are never executed)."""
 
-import importlib.util
 import json
 import os
 import signal
@@ -12,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "sweep.py"
-_spec = importlib.util.spec_from_file_location("sweep", SCRIPT)
-sweep = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sweep)
+sweep = load_script("tools/sweep.py")
 
 
 # --- Settings ------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
@@ -30,12 +32,7 @@ ARTIFACTS = BUILD / "test-artifacts"
 
 def _exec_goals():
     """The Sphinx extension that reports the execution-time goals (their one source)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("exec_goals", ROOT / "_ext" / "exec_goals.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("_ext/exec_goals.py")
 
 
 # The goals (reported on the results page) and the limits a test enforces: twice the goals.
