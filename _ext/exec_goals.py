@@ -3,7 +3,7 @@
 The directive ``{exec-goals}`` becomes a table with one row per executed notebook: the seconds it
 took in this build (MyST-NB's own statistics), its goal on 2 CPU cores, and whether it met it or
 failed; then the whole book. The goals are not enforced by a timed test (a slower laptop would
-fail it for no fault of the book): the website test fails only beyond twice these figures.
+fail it for no fault of the book): the website test fails only beyond four times these figures.
 
 Loaded by ``_config.yml`` (``sphinx: local_extensions``); the website test reads its goals.
 """
@@ -16,11 +16,15 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 # The goals on a quiet 2-core machine with AVX-512; a 2-core machine with AVX2 only takes about 1.7
-# times as long (measured on both kinds). The website test fails beyond LIMIT_FACTOR times them.
+# times as long (measured on both kinds). The website test fails beyond LIMIT_FACTOR times them: a
+# guard against a runaway chapter, not a speed test. Machines of one kind also differ from day to
+# day: on the AVX2 kind the same chapters executed in 66 s and 109 s (ch15, unchanged), 77 s and
+# 171 s (ch14) in two CI runs a day apart, the book in 750 s and 1,060 s; so twice the goals
+# failed a build for no fault of the book. 1.7 (AVX2) times 2.2 (that spread) is about 4.
 CHAPTER_GOAL_S = 55
 CHAR_RNN_GOAL_S = 140
 BOOK_GOAL_S = 450
-LIMIT_FACTOR = 2
+LIMIT_FACTOR = 4
 
 
 def goal_for(docname: str) -> int:

@@ -2,7 +2,7 @@
 
 - the build (`jupyter-book build --all -W -n --keep-going`) executes every chapter and must end with
   no warning and no error: a failing cell, a broken cross-reference or a missing citation fails it;
-- no chapter takes more than twice its execution-time goal (read from the build's own statistics):
+- no chapter takes more than four times its execution-time goal (the build's own statistics):
   the goals themselves (``_ext/exec_goals.py``: 55 s a chapter, 140 s for the char-RNN, 450 s for
   the book on 2 fast cores) are measured and reported on the results page, not enforced by a tight
   timed test, since a slower laptop would fail it for no fault of the book;
@@ -35,7 +35,7 @@ def _exec_goals():
     return load_script("_ext/exec_goals.py")
 
 
-# The goals (reported on the results page) and the limits a test enforces: twice the goals.
+# The goals (reported on the results page) and the limits a test enforces: four times the goals.
 _GOALS = _exec_goals()
 CHAPTER_GOAL_S, CHAR_RNN_GOAL_S = _GOALS.CHAPTER_GOAL_S, _GOALS.CHAR_RNN_GOAL_S
 BOOK_GOAL_S, LIMIT_FACTOR = _GOALS.BOOK_GOAL_S, _GOALS.LIMIT_FACTOR
@@ -76,16 +76,17 @@ def test_book_builds_without_warnings(build_log):
     assert (HTML / "index.html").is_file()
 
 
-def test_chapters_run_within_twice_their_goals(build_log):
+def test_chapters_run_within_the_limit_of_their_goals(build_log):
     times = execution_times()
     assert times, "no execution statistics in the build"
     for docname, seconds in times.items():
         goal = CHAR_RNN_GOAL_S if "char_rnn" in docname else CHAPTER_GOAL_S
         assert seconds < LIMIT_FACTOR * goal, (
-            f"{docname} took {seconds:.0f} s, more than twice its goal of {goal} s")
+            f"{docname} took {seconds:.0f} s, more than {LIMIT_FACTOR} times its goal of {goal} s")
     total = sum(times.values())
     assert total < LIMIT_FACTOR * BOOK_GOAL_S, (
-        f"the book took {total:.0f} s, more than twice its goal of {BOOK_GOAL_S} s")
+        f"the book took {total:.0f} s, more than {LIMIT_FACTOR} times its goal of "
+        f"{BOOK_GOAL_S} s")
 
 
 def execution_times() -> dict[str, float]:
