@@ -1,0 +1,196 @@
+"""Sentences that a chapter's numbers choose, tried on many made-up runs.
+
+Some hidden cells write a result in words: which digit goes wrong (ch11), whether the GRU is
+faster (ch9), what the mixture gains (ch14). A chapter's own run takes one branch of such a
+cell; a reader's machine may take another. Here each cell runs, as the chapter has it, on
+hundreds of made-up inputs: every branch must run, and every sentence must read as one
+(no "None", "nan" or stray braces, a full stop at the end). A branch the made-up inputs never
+reach fails the test, so that a change which cuts one off is noticed.
+"""
+import json
+import math
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+
+
+def run_hidden_cell(notebook: str, cell_id: str, names: dict) -> tuple[dict, list]:
+    """Run one cell of a chapter with `names` as its inputs; return (glued values, shown texts)."""
+    cells = json.loads((CHAPTERS / notebook).read_text(encoding="utf-8"))["cells"]
+    source = "".join(next(c for c in cells if c.get("id") == cell_id)["source"])
+    glued, shown = {}, []
+    space = {"np": np, **names,
+             "glue": lambda name, value, display=True: glued.__setitem__(name, value),
+             "display": shown.append, "Markdown": str}
+    exec(compile(source, f"{notebook}:{cell_id}", "exec"), space)  # noqa: S102
+    return glued, shown
+
+
+def assert_reads_as_sentences(text: str) -> None:
+    bad = re.search(r"None|\bnan\b|\binf\b|[{}]|  |\.\.(?!\.)|\s[.,;:]", text)
+    assert bad is None, f"{bad.group(0)!r} in: {text}"
+    assert text.rstrip().endswith((".", ".)")), f"no full stop at the end: {text}"
+
+
+def assert_every_branch_reached(texts: list[str], phrases: list[str]) -> None:
+    missed = [p for p in phrases if not any(p in t for t in texts)]
+    assert not missed, f"branches never taken by the made-up runs: {missed}"
+
+
+# ---- chapter 9: is the GRU faster than the LSTM? -------------------------------------------
+
+def made_up_timings(rng):
+    """Five repeats in ms for each (layer, width), as chapter 9's timing cell gives them."""
+    widths, runs = [16, 128], ({}, {})
+    for H in widths:
+        for times in runs:
+            lstm = rng.lognormal(0, 1)
+            for kind, factor in [("LSTM", 1.0), ("GRU", rng.uniform(0.3, 1.6)),
+                                 ("SimpleRNN", rng.uniform(0.03, 0.8))]:
+                spread = rng.choice([0.01, 0.1, 0.6])
+                times[(kind, H)] = lstm * factor * (1 + spread * rng.random(5))
+    return widths, runs
+
+
+def test_chapter_9_speed_sentences_on_made_up_timings():
+    rng, texts = np.random.default_rng(0), []
+    for _ in range(400):
+        widths, (train_runs, predict_runs) = made_up_timings(rng)
+        train_ms = {k: np.median(t) for k, t in train_runs.items()}
+        predict_ms = {k: np.median(t) for k, t in predict_runs.items()}
+        ratios = {(name, H): times[("GRU", H)] / times[("LSTM", H)]
+                  for name, times in [("train", train_ms), ("predict", predict_ms)]
+                  for H in widths}
+        glued, _ = run_hidden_cell("09_gru.ipynb", "abf76557", dict(
+            widths=widths, train_runs=train_runs, predict_runs=predict_runs,
+            train_ms=train_ms, predict_ms=predict_ms, ratios=ratios,
+            load_before=rng.uniform(0, 4), machine_info=lambda: {"cores available": 2}))
+        for name in ["gru-speed-train", "gru-speed-predict", "gru-speed-madd",
+                     "gru-speed-rnn", "gru-speed-load", "gru-speed-summary"]:
+            assert_reads_as_sentences(glued[name])
+            texts.append(glued[name])
+    assert_every_branch_reached(texts, [
+        "overlapped at both widths", "the GRU was faster", "the GRU was slower",
+        "could not separate them in any", "could not be told apart",
+        "even the SimpleRNN's slowest", "In all four, even the SimpleRNN's fastest",
+        "cannot show that the ratio is below 0.25", "cannot show that those ratios are",
+        "slowest repeat took less than 0.75", "fastest repeat took more than 0.75",
+        "cannot show that any ratio lies", "The machine wavered", "stayed close together"])
+
+
+# ---- chapter 11: which digit of the date goes wrong? ---------------------------------------
+
+def made_up_dates(rng, n=600):
+    """Held-out targets YYYY-MM-DD, and outputs with digits wrong at made-up rates."""
+    first = date(1950, 1, 1)
+    truth = [(first + timedelta(days=int(d))).isoformat()
+             for d in rng.integers(0, 30_000, n)]
+    rates = {k: rng.choice([0, 0.003, 0.03, 0.2]) for k in (0, 3, 5, 6, 8, 9)}
+    pred = []
+    for t in truth:
+        p = list(t)
+        for k, rate in rates.items():
+            if rng.random() < rate:
+                p[k] = rng.choice([c for c in "0123456789" if c != t[k]])
+        if rng.random() < rates[6]:  # a month that holds the day's number
+            p[5:7] = t[8:10]
+        pred.append("".join(p))
+    return pred, truth
+
+
+def chapter_11_inputs(pred, truth):
+    """The names that chapter 11's digit cell reads, computed as the chapter does."""
+    def rate(k):
+        return float(np.mean([p[k] != t[k] for p, t in zip(pred, truth, strict=True)]))
+    month_wrong = [i for i, (p, t) in enumerate(zip(pred, truth, strict=True))
+                   if p[5:7] != t[5:7]]
+    return dict(
+        pred_plain=pred, tgt_val=truth,
+        digit_errors={"month tens": rate(5), "month ones": rate(6),
+                      "day tens": rate(8), "day ones": rate(9)},
+        field_errors={"year": float(np.mean([p[:4] != t[:4]
+                                             for p, t in zip(pred, truth, strict=True)]))},
+        tens_first=[i for i, t in enumerate(truth) if int(t[8:]) in [*range(21, 30), 31]],
+        month_wrong=month_wrong,
+        day_as_month=sum(pred[i][5:7] == truth[i][8:10] for i in month_wrong),
+        by_chance=len(month_wrong) / 11)
+
+
+def test_chapter_11_digit_sentences_on_made_up_runs():
+    rng, texts = np.random.default_rng(0), []
+    for _ in range(300):
+        glued, shown = run_hidden_cell("11_encoder_decoder.ipynb", "ed-fields-glue",
+                                       chapter_11_inputs(*made_up_dates(rng)))
+        assert len(shown) == 1
+        assert_reads_as_sentences(shown[0])
+        texts += [shown[0], glued["ed-months-summary"]]
+    assert_every_branch_reached(texts, [
+        "they cannot separate the readings", "an even split",
+        "cannot separate the readings.", "it does not separate the readings",
+        "the order of the words fits these errors", "does not fit these errors",
+        "does not fit them either", "The number of values fits them",
+        "Most of the day's errors fall on days written as one word",
+        "Most of the day's errors fall on the days 21 to 29",
+        "the ones digit was wrong more often", "the tens digit was wrong more often",
+        "about equally often", "was never wrong", "more than our chance",
+        "fewer than our chance", "about as many as", "No month was wrong"])
+
+
+def test_chapter_11_counts_the_one_word_days_once():
+    """After the one-word days' ones digit is counted, the day's count is not repeated."""
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        _, shown = run_hidden_cell("11_encoder_decoder.ipynb", "ed-fields-glue",
+                                   chapter_11_inputs(*made_up_dates(rng)))
+        assert shown[0].count("dates whose day is one word") <= 1, shown[0]
+
+
+# ---- chapter 14: what does the mixture gain? -----------------------------------------------
+
+def mixture_nats(beta, p_net, p_count):
+    """Mean -ln of beta p_net + (1 - beta) p_count, as chapter 14 defines it."""
+    return float(-np.log(beta * p_net + (1 - beta) * p_count).mean())
+
+
+def test_chapter_14_mixture_sentences_on_made_up_runs():
+    rng, texts = np.random.default_rng(0), []
+    for _ in range(400):
+        n = 2_000
+        p_count, p_net = rng.beta(2, 3, n) * 0.98 + 0.01, rng.beta(2, 3, n) * 0.98 + 0.01
+        if rng.random() < 0.3:  # a young network, far worse than counting
+            p_net = p_net * 0.1
+        beta, cheat = rng.uniform(0.01, 0.9), rng.uniform(0.01, 0.9)
+        if rng.random() < 0.3:
+            cheat = beta + rng.uniform(-0.004, 0.004)
+        shift = rng.choice([0.0, 0.05])  # the slice easier (or harder) than validation
+        p_count_slice = np.clip(p_count * math.exp(shift * rng.choice([-1, 1, 1])), 0, 1)
+        p_net_slice = np.clip(p_net * math.exp(shift * rng.choice([-1, 1])), 0, 1)
+        mix = mixture_nats(beta, p_net, p_count)
+        glued, _ = run_hidden_cell("14_counting_and_learning.ipynb", "counting-30", dict(
+            mixture_nats=mixture_nats, beta=beta, cheat=cheat,
+            loss_count=-np.log(p_count), loss_net=-np.log(p_net),
+            p_net_val=p_net, p_count_val=p_count,
+            p_count_heldback=p_count_slice, p_net_heldback=p_net_slice,
+            start=int(rng.integers(0, 100)), fit_text="x" * 100,
+            net_chars=int(rng.integers(0, 100)),
+            by_band=mix + rng.choice([-0.01, 0.0, 0.01])))
+        for name in ["counting-learning-mixture", "counting-learning-summary-mix"]:
+            text = glued[name] if name.endswith("mixture") else glued[name] + "."
+            assert_reads_as_sentences(text)
+            texts.append(text)
+    assert_every_branch_reached(texts, [
+        "below the n-gram", "level with the n-gram", "and so does the network",
+        "although both learnt", "the network only from the text after it",
+        "trusts the n-gram more", "trusts the network more", "gains another",
+        "loses", "makes no difference", "better than both", "no better than the better"])
+
+
+@pytest.mark.parametrize("text", ["a None here.", "nan.", "no stop", "a {brace}."])
+def test_the_sentence_check_catches_faults(text):
+    with pytest.raises(AssertionError):
+        assert_reads_as_sentences(text)
