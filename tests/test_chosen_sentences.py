@@ -1,7 +1,8 @@
 """Sentences that a chapter's numbers choose, tried on many made-up runs.
 
 Some hidden cells write a result in words: which digit goes wrong (ch11), whether the GRU is
-faster (ch9), what the mixture gains (ch14). A chapter's own run takes one branch of such a
+faster (ch9), what the mixture gains (ch14), which way of running a
+recurrence is fastest (ch15). A chapter's own run takes one branch of such a
 cell; a reader's machine may take another. Here each cell runs, as the chapter has it, on
 hundreds of made-up inputs: every branch must run, and every sentence must read as one
 (no "None", "nan" or stray braces, a full stop at the end). A branch the made-up inputs never
@@ -200,6 +201,42 @@ def test_chapter_14_mixture_sentences_on_made_up_runs():
         "loses", "makes no difference", "better than both", "no better than the better",
         "falls band by band", "do not fall band by band", "to below 0.0005 after",
         "every weight is below 0.0005"])
+
+
+# ---- chapter 15: the loop against the vectorised ways ------------------------------------
+
+def made_up_speeds(rng, lengths):
+    """Seconds a training step, {way: {T: s}}; the loop is sometimes not timed at the longest T."""
+    seconds = {}
+    for how in ["loop", "log space", "scan", "GRU"]:
+        per_step = rng.lognormal(-9, 0.7)            # seconds per step of the sequence
+        growth = rng.choice([0.7, 1.0, 1.6])         # time per step rising or falling with T
+        seconds[how] = {T: per_step * T * (T / 64) ** (growth - 1) * rng.uniform(0.9, 1.1)
+                        for T in lengths}
+    if rng.random() < 0.2:
+        del seconds["loop"][lengths[-1]]
+    return seconds
+
+
+def test_chapter_15_speed_sentences_on_made_up_timings():
+    rng, texts, lengths = np.random.default_rng(0), [], [64, 256, 1024]
+    for _ in range(400):
+        seconds = made_up_speeds(rng, lengths)
+        glued, _ = run_hidden_cell("15_recurrence_without_the_loop.ipynb", "1e631494", dict(
+            seconds=seconds, lengths=lengths, speed_ways=list(seconds),
+            B_speed=8, H_speed=64))
+        for name in ["min-rnn-speed", "min-rnn-speed-loop", "min-rnn-speed-vector"]:
+            assert_reads_as_sentences(glued[name])
+            texts.append(glued[name])
+        for name in ["min-rnn-speed-loop-summary", "min-rnn-speed-summary"]:
+            assert_reads_as_sentences(glued[name] + ".")
+    assert_every_branch_reached(texts, [
+        "was the fastest at every length", "tied for the fastest", "times as long as the loop",
+        "about as long", "less time than the loop", "took only", "took about as long",
+        "grows with T", "was not timed at T = 1024", "were each more than 10 % faster",
+        "was at no length more than 10 %", "neither log space nor the scan",
+        "the loop was the fastest way",
+        "neither beat the loop"])
 
 
 @pytest.mark.parametrize("text", ["a None here.", "nan.", "no stop", "a {brace}."])
