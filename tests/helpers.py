@@ -6,6 +6,8 @@ are in conftest.py).
 - ``utils.exercises`` (``tests/test_exercises_chNN.py``): :func:`exercise_tests`, the tests that
   every check gets from its file's ``CHECKS``.
 - the scripts of ``tools/``, ``benchmarks/`` and ``_ext/`` (not a package): :func:`load_script`.
+- the chapters' notebooks, read as JSON: :func:`notebook_cells`, :func:`cell_source` and
+  :func:`notebook_cell` (one cell by its id).
 
 A test file imports them by name (``from helpers import TINY, tiny_text``); pytest puts this folder
 on the import path. Nothing here imports ``utils`` until a test needs it.
@@ -23,6 +25,24 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def notebook_cells(path: Path) -> list[dict]:
+    """The cells of a notebook file, in page order."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+
+
+def cell_source(cell: dict) -> str:
+    """A cell's source as one string (a notebook stores it as a list of lines)."""
+    return "".join(cell["source"])
+
+
+def notebook_cell(path: Path, cell_id: str) -> dict:
+    """The cell of a notebook with the id ``cell_id``; fails the test, naming both, if none."""
+    found = [cell for cell in notebook_cells(path) if cell.get("id") == cell_id]
+    if not found:
+        pytest.fail(f"{Path(path).name} has no cell with the id {cell_id!r} (renamed or removed?)")
+    return found[0]
 
 
 def load_script(path: str):

@@ -112,7 +112,8 @@ def test_resume_is_announced_cleans_litter_and_takes_over_a_stale_lock(tmp_path,
                           allow_other_files=True, **TINY)
     assert lines[0] == ("removed 2 file(s) left by an interrupted save: "
                         f".tmp-{dead.pid}-latest-65.optimizer.npz, latest-4.weights.h5")
-    assert lines[1].startswith(f"resuming {out} at step 3 (epoch 0, ") and "s trained)" in lines[1]
+    assert lines[1].startswith(f"resuming {out} after step 3 (epoch 0, ")
+    assert "s trained)" in lines[1]
     assert lines[-2] == (f"best: {out / state['best_weights']}, "
                          f"val_loss {state['best_val']:.4f} nats")
     assert lines[-1] == f"sample it: python -m utils.charrnn sample --model {out}"

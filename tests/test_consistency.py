@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import cell_source as source
+from helpers import notebook_cells as cells
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -26,14 +29,6 @@ def toc_files() -> list[str]:
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
     return files
-
-
-def cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
 
 
 def markdown(path: Path) -> str:

@@ -296,7 +296,7 @@ def train_session(run: RunDir, state: dict, cfg: TrainConfig, run_config: dict,
     memory becomes a ``MemoryError`` that says what to change (the checkpoints are intact).
     """
     if state["global_step"]:
-        log(f"resuming {run.path} at step {state['global_step']} (epoch {state['epoch']}, "
+        log(f"resuming {run.path} after step {state['global_step']} (epoch {state['epoch']}, "
             f"{state['train_seconds']:.1f} s trained)")
     try:
         train_steps(run, state, cfg, run_config, vocab, train_ids, train_text, val_text,
