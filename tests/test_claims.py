@@ -91,6 +91,16 @@ def test_a_long_checked_line_is_wrapped_to_the_page(capsys):
     assert len(lines) > 1 and all(len(line) <= claims.PAGE_WIDTH for line in lines)
 
 
+def test_a_wrapped_checked_line_keeps_its_comparison_on_one_line(capsys):
+    statement = "sigma 1.2 stays under 1/1000 of its bound 1.2**50 (norm at lag 50)"
+    claims.claim(statement, 0.963, "<", 9.1)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].strip().endswith("0.963 < 9.1")
+    assert all(len(line) <= claims.PAGE_WIDTH for line in lines)
+    long_evidence = claims.checked_line("x", "a " * 45)  # longer than the page: split
+    assert all(len(line) <= claims.PAGE_WIDTH for line in long_evidence.splitlines())
+
+
 def test_a_failed_claim_prints_no_tick(capsys):
     with pytest.raises(claims.ClaimFailed):
         claims.claim("x", 1.0, ">", 2.0)

@@ -368,3 +368,46 @@ def test_no_raw_label_is_visible_to_readers(page):
         f"{page.name} shows raw label names to readers (use {{ref}}/{{eq}} in markdown, words in "
         "code): " + "; ".join(found)
     )
+
+
+def bare_title_references(text: str, sections: set[str]) -> list[str]:
+    """Bare {ref}`label` roles to a chapter or a section: they print the heading's title in the
+    sentence ("the n-gram model of N-grams"); a numbered reference reads "chapter 3"."""
+    found = re.findall(r"\{ref\}`([\w-]+)`", text)
+    return [label for label in found if label.startswith("ch-") or label in sections]
+
+
+def section_labels() -> set[str]:
+    """Labels placed right above a heading of a chapter (numbered sections)."""
+    labels = set()
+    for page in PAGES:
+        for kind, text in page_cells(page):
+            if kind == "markdown" and page.parent.name == "chapters":
+                labels.update(re.findall(r"(?m)^\(([\w-]+)\)=\s*\n#+ ", text))
+    return labels
+
+
+def test_bare_title_reference_finder():
+    sections = {"char-rnn-ablation"}
+    text = "of {ref}`ch-ngrams`, {ref}`char-rnn-ablation` and {ref}`the chapter <ch-gru>`"
+    assert bare_title_references(text, sections) == ["ch-ngrams", "char-rnn-ablation"]
+    assert bare_title_references("{numref}`chapter %s <ch-ngrams>`", sections) == []
+
+
+CHAPTER_PAGES = [page for page in PAGES if page.parent.name == "chapters"]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.name)
+def test_references_to_chapters_read_as_words(page):
+    """In a chapter's sentences (the intro's table and the glossary's "See ..." want titles)."""
+    sections = section_labels()
+    found = [
+        label
+        for kind, text in page_cells(page)
+        if kind == "markdown"
+        for label in bare_title_references(text, sections)
+    ]
+    assert not found, (
+        f"{page.name}: bare {{ref}} to {', '.join(found)} prints a title inside the sentence; "
+        "write {numref}`chapter %s <label>` (or section), or give the link its own words"
+    )

@@ -177,9 +177,14 @@ def checked_line(statement: str, evidence: str) -> str:
     >>> checked_line("the GRU solves lag 20", "0.97 > 0.9")
     '✓ the GRU solves lag 20: 0.97 > 0.9'
     """
-    text = f"✓ {statement}: {evidence}" if evidence else f"✓ {statement}"
-    return textwrap.fill(text, width=PAGE_WIDTH, subsequent_indent="  ",
-                         break_on_hyphens=False)
+    keep = "\x00"  # the evidence is not split: a comparison stays on one line
+    if len(evidence) > PAGE_WIDTH - 2:
+        keep = " "
+    glued = evidence.replace(" ", keep)
+    text = f"✓ {statement}: {glued}" if evidence else f"✓ {statement}"
+    lines = textwrap.fill(text, width=PAGE_WIDTH, subsequent_indent="  ",
+                          break_on_hyphens=False)
+    return lines.replace(keep, " ")
 
 
 def _print_checked(line: str) -> None:
