@@ -370,11 +370,11 @@ def test_chapter_15_speed_sentences_on_made_up_timings():
     assert_every_branch_reached(texts, [
         "was the fastest at every length", "tied for the fastest", "times as long as the loop",
         "about as long", "less time than the loop", "took only", "took about as long",
-        "grows with T", "was not timed at T = 1024", "were each more than 10 % faster",
-        "was at no length more than 10 %", "neither log space nor the scan",
+        "grows with T", "was not timed at T = 1024", "were each more than 10% faster",
+        "was at no length more than 10%", "neither log space nor the scan",
         "the loop was the fastest way",
-        "neither beat the loop", "Log space was more than 10 % slower than the loop at T =",
-        "The scan was more than 10 % slower", "under the cell's 1 s cap",
+        "neither beat the loop", "Log space was more than 10% slower than the loop at T =",
+        "The scan was more than 10% slower", "under the cell's 1 s cap",
         "over the cell's 1 s cap"])
 
 

@@ -102,6 +102,15 @@ def test_summary_gives_the_range_of_values_and_the_runs_passed():
     assert min(row["values"]) == 0.85 and max(row["values"]) == 0.97
 
 
+def test_a_claim_made_in_some_runs_only_counts_its_passes_among_those():
+    record = _record([0.95, 0.97, 0.99])
+    record["runs"]["1"]["claims"] = []  # run 1's numbers did not call for the claim
+    (row,) = sweep.summarise(record)
+    assert (row["made"], row["passed"]) == (2, 2)
+    claims = "\n".join(sweep._claims_table([record]))
+    assert "| 2 of 2, made in 2 of 3 runs |" in claims, claims
+
+
 def test_report_tables_show_failures_missing_runs_and_staleness():
     record = _record([0.95, 0.85])
     claims = "\n".join(sweep._claims_table([record]))

@@ -380,12 +380,17 @@ def _made_now(statement: str, patterns: list[re.Pattern] | None) -> bool:
 
 
 def summarise(record: dict) -> list[dict]:
-    """One row per claim: bound range, value range, runs passed, out of runs recorded."""
+    """One row per claim: bound range, value range, runs that made it and runs it passed in.
+
+    A claim made only where a run's numbers call for it (a conditional claim) is made in fewer
+    runs than were recorded: `made` counts them, so that it passes in `passed` of `made`."""
     rows: dict[str, dict] = {}
     for result in record["runs"].values():
         for c in result["claims"]:
             row = rows.setdefault(c["claim"], {"claim": c["claim"], "relation": c["relation"],
-                                               "values": [], "bounds": [], "passed": 0})
+                                               "values": [], "bounds": [], "passed": 0,
+                                               "made": 0})
+            row["made"] += 1
             row["values"].append(c["value"])
             row["bounds"].append(c["bound"])
             row["passed"] += bool(c["passed"])
@@ -514,8 +519,16 @@ def _claims_table(records: list[dict], states: list[dict] | None = None) -> list
                 statement = f"*gone:* {statement}"
             relation = row["relation"].replace("<", "&lt;").replace(">", "&gt;")
             lines.append(f"| {chapter} | {statement} | {relation} | {_span(row['bounds'])} | "
-                         f"{_span(row['values'])} | {row['passed']} of {n_runs} |")
+                         f"{_span(row['values'])} | {_passed_words(row, n_runs)} |")
     return lines
+
+
+def _passed_words(row: dict, n_runs: int) -> str:
+    """'10 of 10', or for a claim made in fewer runs '6 of 6, made in 6 of 10 runs'."""
+    words = f"{row['passed']} of {row['made']}"
+    if row["made"] < n_runs:
+        words += f", made in {row['made']} of {n_runs} runs"
+    return words
 
 
 def write_report(sweep_dir: Path = SWEEP_DIR, notebook_dir: Path = CHAPTERS,
