@@ -8,6 +8,7 @@ hundreds of made-up inputs: every branch must run, and every sentence must read 
 (no "None", "nan" or stray braces, a full stop at the end). A branch the made-up inputs never
 reach fails the test, so that a change which cuts one off is noticed.
 """
+import ast
 import math
 import re
 from datetime import date, timedelta
@@ -30,6 +31,16 @@ def run_hidden_cell(notebook: str, cell_id: str, names: dict) -> tuple[dict, lis
              "display": shown.append, "Markdown": str}
     exec(compile(source, f"{notebook}:{cell_id}", "exec"), space)  # noqa: S102
     return glued, shown
+
+
+def cell_function(notebook: str, cell_id: str, name: str):
+    """The function `name` defined at the top level of one cell of a chapter, alone."""
+    tree = ast.parse(cell_source(notebook_cell(CHAPTERS / notebook, cell_id)))
+    (definition,) = [node for node in tree.body
+                     if isinstance(node, ast.FunctionDef) and node.name == name]
+    space = {"np": np}
+    exec(compile(ast.Module([definition], []), f"{notebook}:{cell_id}", "exec"), space)  # noqa: S102
+    return space[name]
 
 
 def assert_reads_as_sentences(text: str) -> None:
@@ -305,7 +316,9 @@ def test_chapter_14_race_sentences_on_made_up_runs():
             here=here, nats=nats, best_order=best_order,
             counting={n: {"fit_s": rng.uniform(0.01, 1.0)} for n in orders},
             same_chars=nats["val"][best_order] + 0.02, long_runs=long_runs, there=there,
-            whole=whole, ax=MadeUpAxes(), orders=orders, fit_text=fit_text))
+            whole=whole, ax=MadeUpAxes(), orders=orders, fit_text=fit_text,
+            overtakes=cell_function("14_counting_and_learning.ipynb", "counting-17",
+                                    "overtakes")))
         for name in ["counting-learning-race", "counting-learning-longer",
                      "counting-learning-cut", "counting-learning-summary-race"]:
             assert_reads_as_sentences(glued[name])
