@@ -14,8 +14,8 @@ The course library (NumPy and matplotlib):
 - :mod:`utils.plot` -- the book's figure style, ``plot`` and ``show``, and the drawn diagrams.
 
 The book's machinery: :mod:`utils.claims` (the claims a chapter checks about its run, recorded for
-the sweep), :mod:`utils.exercises` (the learners' exercise checks), and this module (seeds, machine
-information for reports).
+the sweep), :mod:`utils.glue` (a computed value for the text), :mod:`utils.exercises` (the
+learners' exercise checks), and this module (seeds, machine information for reports).
 
 The trainer: :mod:`utils.charrnn` (train / sample / evaluate a character-level RNN on any text)
 and :mod:`utils.rundir` (its run directory).

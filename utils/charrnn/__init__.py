@@ -1,10 +1,10 @@
 """Train, sample and evaluate a character-level recurrent language model on any text.
 
 The better recipe of chapter 13, packaged: integer ids and an ``Embedding``, sequences of
-``seq_len`` characters with a prediction at every step, ``tf.data``, GRU or LSTM layers with
-dropout between them, Adam with gradient clipping (Keras's ``clipnorm``: each gradient tensor
-separately), a learning rate that decays along the training budget, and generation with a
-stateful one-step model. Optionally, a Kneser-Ney n-gram mixed with the network
+``seq_len`` characters with a prediction at every step (reshuffled every epoch, as NumPy batches),
+GRU or LSTM layers with dropout between them, Adam with gradient clipping (Keras's ``clipnorm``:
+each gradient tensor separately), a learning rate that decays along the training budget, and
+generation with a stateful one-step model. Optionally, a Kneser-Ney n-gram mixed with the network
 (``--mix-ngram``, :mod:`utils.mixture`).
 
 Command line::

@@ -30,7 +30,7 @@ from utils.charrnn.runs import (
 )
 from utils.charrnn.scoring import blank_id, char_losses_ids, stream_fn, weigh_mixture
 from utils.charrnn.steps import (
-    epoch_dataset,
+    epoch_steps,
     learning_rate,
     split_for_validation,
     steps_per_epoch,
@@ -334,7 +334,7 @@ def train_steps(run: RunDir, state: dict, cfg: TrainConfig, run_config: dict,
     chars_per_step = cfg.batch * cfg.seq_len
     try:
         while not budget.finished(state):
-            for x, y in epoch_dataset(train_ids, cfg, state):
+            for x, y in epoch_steps(train_ids, cfg, state):
                 optimizer.learning_rate.assign(learning_rate(cfg, budget.fraction(state)))
                 t0 = time.perf_counter()
                 loss = float(train_step(x, y))
