@@ -54,10 +54,9 @@ def steps_per_epoch(n_train: int, seq_len: int, batch: int) -> int:
 def epoch_steps(train_ids: np.ndarray, cfg: TrainConfig, state: dict):
     """The batches ``(x, y)`` of the current epoch not trained yet, each ``(batch, seq_len)``.
 
-    Plain NumPy slices of :func:`epoch_batches`, one per step, handed to the step as they are:
-    no ``tf.data`` pipeline, whose prefetching thread competed with the step for the two cores
-    of the machines the book is built on (a page that trains for 25 s sometimes took 15 s
-    longer with it).
+    Plain NumPy slices of :func:`epoch_batches`, one per step, handed to the step as they are.
+    With a ``tf.data`` pipeline instead, a chapter's 25-s pass on a 2-core machine sometimes
+    took 15 s longer, spent outside the steps and the validations.
     """
     x_all, y_all = epoch_batches(train_ids, cfg.seq_len, cfg.batch, cfg.seed, state["epoch"])
     for step in range(state["step_in_epoch"], len(x_all) // cfg.batch):
